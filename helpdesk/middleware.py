@@ -1,0 +1,39 @@
+import zoneinfo
+
+from django.utils import timezone
+
+TZ_COOKIE = "tz"
+
+
+def valid_zone(name: str | None) -> zoneinfo.ZoneInfo | None:
+    if not name or len(name) > 64:
+        return None
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+class ViewerTimezoneMiddleware:
+    """Show times in the viewer's zone: their profile's, else the one their browser reported.
+
+    A small script in the base template stores the browser's IANA zone in the `tz` cookie.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        zone = None
+        if user is not None and user.is_authenticated:
+            zone = valid_zone(user.time_zone)
+        zone = zone or valid_zone(request.COOKIES.get(TZ_COOKIE))
+        if zone is not None:
+            timezone.activate(zone)
+        else:
+            timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

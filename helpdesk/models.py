@@ -1,0 +1,39 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class User(AbstractUser):
+    """A person using the helpdesk; `role` decides what they see and may do."""
+
+    class Role(models.TextChoices):
+        CUSTOMER = "customer", "Customer"
+        AGENT = "agent", "Agent"
+        MANAGER = "manager", "Manager"
+
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.CUSTOMER)
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        help_text="IANA time zone for showing times; empty means the browser's.",
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["role"], name="user_role_idx")]
+
+    @property
+    def is_manager(self) -> bool:
+        return self.is_superuser or self.role == self.Role.MANAGER
+
+    @property
+    def is_agent(self) -> bool:
+        """Agents and managers work tickets; a superuser counts as a manager."""
+        return self.is_manager or self.role == self.Role.AGENT
+
+    @property
+    def effective_role(self) -> str:
+        return self.Role.MANAGER if self.is_manager else self.role
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username

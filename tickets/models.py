@@ -1,0 +1,175 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+SUBJECT_MAX = 200
+BODY_MAX = 20_000
+
+
+class Product(models.Model):
+    sku = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.sku})"
+
+
+class Queue(models.Model):
+    slug = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=100)
+    description = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Ticket(models.Model):
+    """Everything a customer waits on: a support request, a question, a review or a report."""
+
+    class Kind(models.TextChoices):
+        SUPPORT = "support", "Support"
+        QUESTION = "question", "Question"
+        REVIEW = "review", "Review"
+        REPORT = "report", "Report"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        PENDING = "pending", "Pending"
+        SOLVED = "solved", "Solved"
+        CLOSED = "closed", "Closed"
+
+    class Priority(models.TextChoices):
+        LOW = "low", "Low"
+        NORMAL = "normal", "Normal"
+        HIGH = "high", "High"
+        URGENT = "urgent", "Urgent"
+
+    class Moderation(models.TextChoices):
+        PENDING = "pending", "Pending"
+        PUBLISHED = "published", "Published"
+        REJECTED = "rejected", "Rejected"
+
+    class Outcome(models.TextChoices):
+        UPHELD = "upheld", "Upheld"
+        REJECTED = "rejected", "Rejected"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.SUPPORT)
+    subject = models.CharField(max_length=SUBJECT_MAX)
+    body = models.TextField(max_length=BODY_MAX)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    priority = models.CharField(max_length=16, choices=Priority.choices, default=Priority.NORMAL)
+    queue = models.ForeignKey(
+        Queue, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="requested_tickets"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
+    )
+    channel = models.CharField(max_length=8, default="web")
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    # Kind-specific: questions and reviews are about a product and wait for moderation;
+    # reviews carry a rating; reports point at a URL with a reason and end in an outcome.
+    product = models.ForeignKey(
+        Product, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets"
+    )
+    rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    moderation = models.CharField(
+        max_length=16, choices=Moderation.choices, null=True, blank=True, default=None
+    )
+    target_url = models.URLField(max_length=2000, blank=True, default="")
+    reason = models.CharField(max_length=32, blank=True, default="")
+    outcome = models.CharField(
+        max_length=16, choices=Outcome.choices, null=True, blank=True, default=None
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # the customer's "my tickets" page
+            models.Index(fields=["requester", "-created_at"], name="ticket_requester_idx"),
+            # the agent queue: open work by status, queue and assignee, newest first
+            models.Index(fields=["status", "-created_at"], name="ticket_status_idx"),
+            models.Index(fields=["queue", "status"], name="ticket_queue_status_idx"),
+            models.Index(fields=["assignee", "status"], name="ticket_assignee_status_idx"),
+            models.Index(fields=["kind", "status"], name="ticket_kind_status_idx"),
+            # the moderation queue: pending content, oldest first
+            models.Index(
+                fields=["created_at"],
+                name="ticket_moderation_pending_idx",
+                condition=Q(moderation="pending"),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5),
+                name="ticket_rating_1_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.subject}"
+
+    @property
+    def reference(self) -> str:
+        return f"#{self.pk}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (self.Status.OPEN, self.Status.PENDING)
+
+
+class Message(models.Model):
+    """One entry of a ticket's conversation: a public reply, an internal note or an event."""
+
+    class Channel(models.TextChoices):
+        WEB = "web", "Web"
+        EMAIL = "email", "E-mail"
+        API = "api", "API"
+
+    class Kind(models.TextChoices):
+        REPLY = "reply", "Reply"  # public or internal note, written by a person
+        EVENT = "event", "Event"  # a change of status, priority, assignee... (internal)
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="messages",
+    )
+    body = models.TextField(max_length=BODY_MAX)
+    public = models.BooleanField(default=True)
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.REPLY)
+    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.WEB)
+    created_at = models.DateTimeField()
+    # Set by reply-quality assessment for agents' public replies.
+    generic = models.BooleanField(default=False)
+    generic_reasons = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="message_ticket_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="reply") | Q(public=False), name="message_event_internal"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Message {self.pk} on #{self.ticket_id}"

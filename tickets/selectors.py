@@ -1,0 +1,43 @@
+"""Reads: what a given user may see, with the joins each page needs in a fixed number of queries."""
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from helpdesk.models import User
+
+from .models import Message, Ticket
+
+ACTIVE_STATUSES = (Ticket.Status.OPEN, Ticket.Status.PENDING)
+
+
+def ticket_visible_to(user: User) -> QuerySet[Ticket]:
+    """Customers see their own tickets; agents and managers see all."""
+    qs = Ticket.objects.select_related("queue", "requester", "assignee", "product")
+    if user.is_agent:
+        return qs
+    return qs.filter(requester=user)
+
+
+def ticket_get_for(*, user: User, ticket_id: int) -> Ticket:
+    """The ticket, or 404 — never 403 — when the user may not see it."""
+    try:
+        return ticket_visible_to(user).get(pk=ticket_id)
+    except (Ticket.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise Http404("No such ticket.") from None
+
+
+def message_list_for(*, user: User, ticket: Ticket) -> QuerySet[Message]:
+    qs = ticket.messages.select_related("author")
+    if not user.is_agent:
+        qs = qs.filter(public=True)
+    return qs
+
+
+def queue_counts(qs: QuerySet[Ticket]) -> dict[str, int]:
+    """Counts for the agent queue's tabs, in one query."""
+    return qs.aggregate(
+        open=Count("id", filter=Q(status=Ticket.Status.OPEN)),
+        pending=Count("id", filter=Q(status=Ticket.Status.PENDING)),
+        solved=Count("id", filter=Q(status=Ticket.Status.SOLVED)),
+        unassigned=Count("id", filter=Q(assignee__isnull=True, status__in=ACTIVE_STATUSES)),
+    )

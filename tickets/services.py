@@ -1,0 +1,166 @@
+"""Writes: every change to tickets and messages goes through these functions.
+
+Views and API classes parse input and call one of these; the SLA engine is driven from here
+with explicit calls, never from signals.
+"""
+
+from datetime import datetime
+
+from django.db import transaction
+
+from helpdesk.models import User
+
+from .models import Message, Queue, Ticket
+
+PRIORITY_ORDER = [p.value for p in Ticket.Priority]
+
+
+class TicketError(Exception):
+    """A request that conflicts with the ticket's state (HTTP 409)."""
+
+
+@transaction.atomic
+def ticket_create(
+    *,
+    requester: User,
+    subject: str,
+    body: str,
+    now: datetime,
+    queue: Queue | None = None,
+    priority: str = Ticket.Priority.NORMAL,
+    channel: str = Message.Channel.WEB,
+) -> Ticket:
+    return Ticket.objects.create(
+        kind=Ticket.Kind.SUPPORT,
+        requester=requester,
+        subject=subject,
+        body=body,
+        queue=queue,
+        priority=priority,
+        channel=channel,
+        status=Ticket.Status.OPEN,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def _event(*, ticket: Ticket, actor: User | None, text: str, now: datetime) -> Message:
+    return Message.objects.create(
+        ticket=ticket,
+        author=actor,
+        body=text,
+        public=False,
+        kind=Message.Kind.EVENT,
+        channel=Message.Channel.WEB,
+        created_at=now,
+    )
+
+
+@transaction.atomic
+def ticket_reply_add(
+    *,
+    ticket: Ticket,
+    author: User,
+    body: str,
+    public: bool,
+    now: datetime,
+    channel: str = Message.Channel.WEB,
+) -> Message:
+    """Add a reply or an internal note.
+
+    Only agents write internal notes. A requester's message on a pending or solved ticket
+    opens it again: the customer is waiting once more.
+    """
+    is_requester = author.pk == ticket.requester_id
+    if not author.is_agent:
+        if not is_requester:
+            raise PermissionError("Only the requester or an agent can write on this ticket.")
+        public = True
+    if ticket.status == Ticket.Status.CLOSED and not author.is_agent:
+        raise TicketError("This ticket is closed; please open a new one.")
+    message = Message.objects.create(
+        ticket=ticket,
+        author=author,
+        body=body,
+        public=public,
+        channel=channel,
+        created_at=now,
+    )
+    fields = ["updated_at"]
+    if (
+        is_requester
+        and not author.is_agent
+        and ticket.status
+        in (
+            Ticket.Status.PENDING,
+            Ticket.Status.SOLVED,
+        )
+    ):
+        ticket.status = Ticket.Status.OPEN
+        fields.append("status")
+    ticket.updated_at = now
+    ticket.save(update_fields=fields)
+    return message
+
+
+@transaction.atomic
+def ticket_update(
+    *,
+    ticket: Ticket,
+    actor: User,
+    now: datetime,
+    status: str | None = None,
+    priority: str | None = None,
+    assignee: User | None = None,
+    unassign: bool = False,
+    queue: Queue | None = None,
+    clear_queue: bool = False,
+) -> Ticket:
+    """Change the working fields of a ticket; each change is written to its history."""
+    if not actor.is_agent:
+        raise PermissionError("Only agents change a ticket's status, priority or assignee.")
+    if assignee is not None and not assignee.is_agent:
+        raise TicketError(f"{assignee.username} is not an agent.")
+    changes: list[str] = []
+    fields: set[str] = set()
+    if status is not None and status != ticket.status:
+        changes.append(f"Status changed from {ticket.status} to {status}.")
+        ticket.status = status
+        fields.add("status")
+    if priority is not None and priority != ticket.priority:
+        changes.append(f"Priority changed from {ticket.priority} to {priority}.")
+        ticket.priority = priority
+        fields.add("priority")
+    if unassign and ticket.assignee_id is not None:
+        changes.append("Unassigned.")
+        ticket.assignee = None
+        fields.add("assignee")
+    elif assignee is not None and assignee.pk != ticket.assignee_id:
+        changes.append(f"Assigned to {assignee.display_name}.")
+        ticket.assignee = assignee
+        fields.add("assignee")
+    if clear_queue and ticket.queue_id is not None:
+        changes.append("Removed from its queue.")
+        ticket.queue = None
+        fields.add("queue")
+    elif queue is not None and queue.pk != ticket.queue_id:
+        changes.append(f"Moved to queue {queue.name}.")
+        ticket.queue = queue
+        fields.add("queue")
+    if not fields:
+        return ticket
+    ticket.updated_at = now
+    ticket.save(update_fields=[*fields, "updated_at"])
+    for text in changes:
+        _event(ticket=ticket, actor=actor, text=text, now=now)
+    return ticket
+
+
+def user_signup(*, username: str, email: str, password: str) -> User:
+    return User.objects.create_user(
+        username=username, email=email, password=password, role=User.Role.CUSTOMER
+    )
+
+
+def user_create(*, username: str, email: str, password: str, role: str) -> User:
+    return User.objects.create_user(username=username, email=email, password=password, role=role)
