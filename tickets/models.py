@@ -23,6 +23,14 @@ class Queue(models.Model):
     slug = models.SlugField(max_length=50, unique=True)
     name = models.CharField(max_length=100)
     description = models.CharField(max_length=300, blank=True)
+    calendar = models.ForeignKey(
+        "sla.Calendar",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="queues",
+        help_text="Business hours for policies that have no calendar of their own.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -96,6 +104,9 @@ class Ticket(models.Model):
     outcome = models.CharField(
         max_length=16, choices=Outcome.choices, null=True, blank=True, default=None
     )
+    # The earliest due time of the ticket's running SLA clocks, kept by the tickets services
+    # after every clock change, so the agent queue sorts by it through an index.
+    sla_due_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -107,6 +118,7 @@ class Ticket(models.Model):
             models.Index(fields=["queue", "status"], name="ticket_queue_status_idx"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status_idx"),
             models.Index(fields=["kind", "status"], name="ticket_kind_status_idx"),
+            models.Index(fields=["status", "sla_due_at"], name="ticket_status_due_idx"),
             # the moderation queue: pending content, oldest first
             models.Index(
                 fields=["created_at"],

@@ -7,8 +7,12 @@ with explicit calls, never from signals.
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 
 from helpdesk.models import User
+from sla import services as sla
+from sla.models import Clock
+from sla.policies import TicketFacts
 
 from .models import Message, Queue, Ticket
 
@@ -17,6 +21,33 @@ PRIORITY_ORDER = [p.value for p in Ticket.Priority]
 
 class TicketError(Exception):
     """A request that conflicts with the ticket's state (HTTP 409)."""
+
+
+def ticket_facts(ticket: Ticket) -> TicketFacts:
+    return TicketFacts(
+        id=ticket.pk,
+        kind=ticket.kind,
+        queue=ticket.queue.slug if ticket.queue_id else None,
+        priority=ticket.priority,
+    )
+
+
+def _queue_calendar(ticket: Ticket):
+    return ticket.queue.calendar if ticket.queue_id and ticket.queue.calendar_id else None
+
+
+def ticket_sla_due_refresh(*, ticket_ids: list[int] | None = None) -> int:
+    """Copy the earliest running due time of each ticket's clocks onto the ticket, in one
+    UPDATE (all tickets when `ticket_ids` is None, e.g. after `sla_recompute`)."""
+    earliest = (
+        Clock.objects.filter(ticket=OuterRef("pk"), state=Clock.State.RUNNING)
+        .order_by("due_at")
+        .values("due_at")[:1]
+    )
+    tickets = (
+        Ticket.objects.all() if ticket_ids is None else Ticket.objects.filter(pk__in=ticket_ids)
+    )
+    return tickets.update(sla_due_at=Subquery(earliest))
 
 
 @transaction.atomic
@@ -30,7 +61,7 @@ def ticket_create(
     priority: str = Ticket.Priority.NORMAL,
     channel: str = Message.Channel.WEB,
 ) -> Ticket:
-    return Ticket.objects.create(
+    ticket = Ticket.objects.create(
         kind=Ticket.Kind.SUPPORT,
         requester=requester,
         subject=subject,
@@ -42,6 +73,14 @@ def ticket_create(
         created_at=now,
         updated_at=now,
     )
+    clocks = sla.sla_ticket_created(
+        facts=ticket_facts(ticket), now=now, queue_calendar=_queue_calendar(ticket)
+    )
+    running = [c.due_at for c in clocks if c.state == Clock.State.RUNNING]
+    if running:
+        ticket.sla_due_at = min(running)
+        ticket.save(update_fields=["sla_due_at"])
+    return ticket
 
 
 def _event(*, ticket: Ticket, actor: User | None, text: str, now: datetime) -> Message:
@@ -78,6 +117,11 @@ def ticket_reply_add(
         public = True
     if ticket.status == Ticket.Status.CLOSED and not author.is_agent:
         raise TicketError("This ticket is closed; please open a new one.")
+    agent_replied_before = (
+        ticket.messages.filter(public=True, kind=Message.Kind.REPLY)
+        .exclude(author_id=ticket.requester_id)
+        .exists()
+    )
     message = Message.objects.create(
         ticket=ticket,
         author=author,
@@ -87,19 +131,23 @@ def ticket_reply_add(
         created_at=now,
     )
     fields = ["updated_at"]
-    if (
-        is_requester
-        and not author.is_agent
-        and ticket.status
-        in (
-            Ticket.Status.PENDING,
-            Ticket.Status.SOLVED,
+    if is_requester and not author.is_agent:
+        old_status = ticket.status
+        if ticket.status in (Ticket.Status.PENDING, Ticket.Status.SOLVED):
+            ticket.status = Ticket.Status.OPEN
+            fields.append("status")
+            sla.sla_status_changed(ticket_id=ticket.pk, old=old_status, new=ticket.status, now=now)
+        sla.sla_customer_replied(
+            facts=ticket_facts(ticket),
+            agent_replied_before=agent_replied_before,
+            now=now,
+            queue_calendar=_queue_calendar(ticket),
         )
-    ):
-        ticket.status = Ticket.Status.OPEN
-        fields.append("status")
+    elif public:
+        sla.sla_agent_replied(ticket_id=ticket.pk, generic=message.generic, now=now)
     ticket.updated_at = now
     ticket.save(update_fields=fields)
+    ticket_sla_due_refresh(ticket_ids=[ticket.pk])
     return message
 
 
@@ -123,6 +171,7 @@ def ticket_update(
         raise TicketError(f"{assignee.username} is not an agent.")
     changes: list[str] = []
     fields: set[str] = set()
+    old_status = ticket.status
     if status is not None and status != ticket.status:
         changes.append(f"Status changed from {ticket.status} to {status}.")
         ticket.status = status
@@ -153,6 +202,10 @@ def ticket_update(
     ticket.save(update_fields=[*fields, "updated_at"])
     for text in changes:
         _event(ticket=ticket, actor=actor, text=text, now=now)
+    if "status" in fields:
+        sla.sla_status_changed(ticket_id=ticket.pk, old=old_status, new=ticket.status, now=now)
+        ticket_sla_due_refresh(ticket_ids=[ticket.pk])
+        ticket.refresh_from_db(fields=["sla_due_at"])
     return ticket
 
 

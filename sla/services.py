@@ -1,0 +1,313 @@
+"""The clock lifecycle of DESIGN.md's metrics table, in one place.
+
+The tickets services call one function per thing that happened to a ticket (created, agent
+replied, customer wrote, status changed, moderation or report decided, "not answered"); each
+decides which clocks start, pause, resume or stop. Per-ticket work loads that ticket's few
+clocks; the sweep (sla.sweep) is the set-based part.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Max
+
+from .business_time import add_business_time, business_time_between
+from .calendars import BusinessCalendar
+from .fetch import calendar_snapshot, policies_snapshot
+from .models import Calendar, Clock, Event, Metric
+from .policies import PolicySnapshot, TicketFacts, policy_for, promise
+
+M = Metric
+RUNNING, PAUSED, STOPPED = Clock.State.RUNNING, Clock.State.PAUSED, Clock.State.STOPPED
+ACTIVE_STATUSES = ("open", "pending")
+DONE_STATUSES = ("solved", "closed")
+# Metrics that stop waiting while the ticket waits on the customer.
+PAUSE_ON_PENDING = (M.ANSWER, M.RESOLUTION)
+CUSTOMER_WAIT_METRICS = (M.FIRST_RESPONSE, M.ANSWER, M.NEXT_RESPONSE, M.RESOLUTION)
+START_METRICS = {
+    "support": (M.FIRST_RESPONSE, M.ANSWER, M.RESOLUTION),
+    "question": (M.MODERATION,),
+    "review": (M.MODERATION,),
+    "report": (M.REPORT_DECISION,),
+}
+
+
+# --- the lifecycle: one function per thing that happens to a ticket -----------------------
+
+
+def sla_ticket_created(
+    *, facts: TicketFacts, now: datetime, queue_calendar: Calendar | None = None
+) -> list[Clock]:
+    return clocks_start(
+        facts=facts, metrics=START_METRICS[facts.kind], now=now, queue_calendar=queue_calendar
+    )
+
+
+def sla_agent_replied(*, ticket_id: int, generic: bool, now: datetime) -> None:
+    """Any public agent reply is a response; only a reply that is not generic is an answer."""
+    metrics = [M.FIRST_RESPONSE, M.NEXT_RESPONSE]
+    if not generic:
+        metrics.append(M.ANSWER)
+    clocks_stop(ticket_id=ticket_id, metrics=metrics, now=now)
+
+
+def sla_customer_replied(
+    *,
+    facts: TicketFacts,
+    agent_replied_before: bool,
+    now: datetime,
+    queue_calendar: Calendar | None = None,
+) -> None:
+    """A requester's message after an agent reply starts a next_response cycle."""
+    if not agent_replied_before:
+        return
+    running = Clock.objects.filter(
+        ticket_id=facts.id, metric=M.NEXT_RESPONSE, state=RUNNING
+    ).exists()
+    if not running:
+        clocks_start(facts=facts, metrics=[M.NEXT_RESPONSE], now=now, queue_calendar=queue_calendar)
+
+
+def sla_status_changed(*, ticket_id: int, old: str, new: str, now: datetime) -> None:
+    if old == new:
+        return
+    if old in DONE_STATUSES and new in ACTIVE_STATUSES:
+        # Reopened: resolution resumes; the time it spent solved does not count.
+        clocks_resume(ticket_id=ticket_id, metrics=[M.RESOLUTION], now=now, from_stopped=True)
+    if new == "pending":
+        clocks_pause(ticket_id=ticket_id, metrics=PAUSE_ON_PENDING, now=now)
+    elif new == "open" and old == "pending":
+        clocks_resume(ticket_id=ticket_id, metrics=PAUSE_ON_PENDING, now=now)
+    elif new in DONE_STATUSES:
+        clocks_stop(ticket_id=ticket_id, metrics=CUSTOMER_WAIT_METRICS, now=now)
+
+
+def sla_moderation_decided(
+    *,
+    facts: TicketFacts,
+    published: bool,
+    now: datetime,
+    queue_calendar: Calendar | None = None,
+) -> None:
+    """A decision stops moderation; a published question starts waiting for its answer."""
+    clocks_stop(ticket_id=facts.id, metrics=[M.MODERATION], now=now)
+    if published and facts.kind == "question":
+        clocks_start(facts=facts, metrics=[M.ANSWER], now=now, queue_calendar=queue_calendar)
+
+
+def sla_report_decided(*, ticket_id: int, now: datetime) -> None:
+    clocks_stop(ticket_id=ticket_id, metrics=[M.REPORT_DECISION], now=now)
+
+
+def sla_not_answered(*, ticket_id: int, now: datetime, message_id: int | None = None) -> Event:
+    """The requester says the reply did not answer: the answer clock runs again from its
+    original start (the time in between counts) and a not_answered event is raised."""
+    clock_rerun(ticket_id=ticket_id, metric=M.ANSWER, now=now)
+    previous = Event.objects.filter(ticket_id=ticket_id, kind=Event.Kind.NOT_ANSWERED).count()
+    return event_record(
+        ticket_id=ticket_id,
+        kind=Event.Kind.NOT_ANSWERED,
+        level=previous + 1,
+        subject_key=f"message:{message_id}" if message_id else "",
+        metric=M.ANSWER,
+        now=now,
+    )
+
+
+# --- clock operations ---------------------------------------------------------------------
+
+
+def clocks_start(
+    *,
+    facts: TicketFacts,
+    metrics: Iterable[str],
+    now: datetime,
+    queue_calendar: Calendar | None = None,
+    policies: Sequence[PolicySnapshot] | None = None,
+) -> list[Clock]:
+    """Start the metrics' clocks from the first matching policy; a metric already started is
+    left alone, except next_response, which starts a new cycle."""
+    metrics = list(metrics)
+    if not metrics:
+        return []
+    policies = policies_snapshot() if policies is None else policies
+    cycles = dict(
+        Clock.objects.filter(ticket_id=facts.id, metric__in=metrics)
+        .values_list("metric")
+        .annotate(last=Max("cycle"))
+    )
+    queue_business_calendar = None
+    clocks = []
+    for metric in metrics:
+        if metric in cycles and metric != M.NEXT_RESPONSE:
+            continue
+        policy = policy_for(policies, facts, metric)
+        if policy is None:
+            continue
+        calendar_id = policy.calendar_id
+        if policy.calendar is None and queue_calendar is not None:
+            # A policy without a calendar follows the hours of the ticket's queue, if any.
+            if queue_business_calendar is None:
+                queue_business_calendar = calendar_snapshot(queue_calendar)
+            policy = _with_calendar(policy, queue_business_calendar, queue_calendar.pk)
+            calendar_id = queue_calendar.pk
+        p = promise(policy, metric, now)
+        clocks.append(
+            Clock(
+                ticket_id=facts.id,
+                metric=metric,
+                cycle=cycles.get(metric, 0) + 1,
+                policy_id=policy.id,
+                calendar_id=calendar_id,
+                target_minutes=p.target_minutes,
+                warn_percent=policy.warn_percent,
+                state=RUNNING,
+                started_at=now,
+                due_at=p.due_at,
+                warn_at=p.warn_at,
+            )
+        )
+    return Clock.objects.bulk_create(clocks)
+
+
+def _with_calendar(
+    policy: PolicySnapshot, calendar: BusinessCalendar | None, calendar_id: int
+) -> PolicySnapshot:
+    return replace(policy, calendar=calendar, calendar_id=calendar_id)
+
+
+def _ticket_clocks(ticket_id: int, metrics: Iterable[str], states: Iterable[str]) -> list[Clock]:
+    return list(
+        Clock.objects.select_related("calendar")
+        .filter(ticket_id=ticket_id, metric__in=list(metrics), state__in=list(states))
+        .order_by("id")
+    )
+
+
+@transaction.atomic
+def clocks_stop(*, ticket_id: int, metrics: Iterable[str], now: datetime) -> list[Clock]:
+    """Stop running or paused clocks. A clock stopped after its due time counts as breached,
+    with its breach event, even when no sweep saw it running late."""
+    clocks = _ticket_clocks(ticket_id, metrics, (RUNNING, PAUSED))
+    late = []
+    for clock in clocks:
+        end = clock.paused_at if clock.state == PAUSED else now
+        if not clock.breached and end > clock.due_at:
+            clock.breached = True
+            clock.breached_at = clock.due_at
+            late.append(clock)
+        clock.state = STOPPED
+        clock.stopped_at = now
+        clock.paused_at = None
+    Clock.objects.bulk_update(
+        clocks, ["state", "stopped_at", "paused_at", "breached", "breached_at"]
+    )
+    _breach_events(late, now)
+    return clocks
+
+
+def _breach_events(clocks: Sequence[Clock], now: datetime) -> None:
+    if clocks:
+        Event.objects.bulk_create(
+            [
+                Event(
+                    ticket_id=c.ticket_id,
+                    clock=c,
+                    kind=Event.Kind.BREACH,
+                    level=1,
+                    metric=c.metric,
+                    created_at=now,
+                )
+                for c in clocks
+            ],
+            ignore_conflicts=True,
+        )
+
+
+@transaction.atomic
+def clocks_pause(*, ticket_id: int, metrics: Iterable[str], now: datetime) -> list[Clock]:
+    clocks = _ticket_clocks(ticket_id, metrics, (RUNNING,))
+    for clock in clocks:
+        clock.state = PAUSED
+        clock.paused_at = now
+    Clock.objects.bulk_update(clocks, ["state", "paused_at"])
+    return clocks
+
+
+@transaction.atomic
+def clocks_resume(
+    *, ticket_id: int, metrics: Iterable[str], now: datetime, from_stopped: bool = False
+) -> list[Clock]:
+    """Resume paused (or, on reopen, stopped) clocks: due and warn times move later by the
+    business time spent paused, so that time does not count against the target."""
+    states = (PAUSED, STOPPED) if from_stopped else (PAUSED,)
+    clocks = _ticket_clocks(ticket_id, metrics, states)
+    if from_stopped:
+        # Only the latest cycle of a metric can be resumed.
+        latest: dict[str, Clock] = {}
+        for clock in clocks:
+            latest[clock.metric] = clock
+        clocks = list(latest.values())
+    for clock in clocks:
+        since = clock.paused_at if clock.state == PAUSED else clock.stopped_at
+        calendar = calendar_snapshot(clock.calendar)
+        if since is not None and not clock.breached:
+            paused = business_time_between(calendar, since, now)
+            if paused > timedelta(0):
+                clock.due_at = add_business_time(calendar, clock.due_at, paused)
+                if clock.warned_at is None:
+                    clock.warn_at = add_business_time(calendar, clock.warn_at, paused)
+        clock.state = RUNNING
+        clock.paused_at = None
+        clock.stopped_at = None
+    Clock.objects.bulk_update(clocks, ["state", "paused_at", "stopped_at", "due_at", "warn_at"])
+    return clocks
+
+
+@transaction.atomic
+def clock_rerun(*, ticket_id: int, metric: str, now: datetime) -> Clock | None:
+    """Run a stopped clock again from its original start: its due time does not move."""
+    clock = Clock.objects.filter(ticket_id=ticket_id, metric=metric).order_by("-cycle").first()
+    if clock is None or clock.state != STOPPED:
+        return clock
+    clock.state = RUNNING
+    clock.stopped_at = None
+    clock.save(update_fields=["state", "stopped_at"])
+    return clock
+
+
+def event_record(
+    *,
+    ticket_id: int,
+    kind: str,
+    now: datetime,
+    level: int = 1,
+    clock_id: int | None = None,
+    metric: str = "",
+    subject_key: str = "",
+    detail: dict | None = None,
+) -> Event:
+    """Record an event once: a second call with the same key returns the first event."""
+    Event.objects.bulk_create(
+        [
+            Event(
+                ticket_id=ticket_id,
+                clock_id=clock_id,
+                kind=kind,
+                level=level,
+                metric=metric,
+                subject_key=subject_key,
+                created_at=now,
+                detail=detail or {},
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    lookup = {"ticket_id": ticket_id, "kind": kind, "level": level}
+    if clock_id is not None:
+        lookup["clock_id"] = clock_id
+    else:
+        lookup.update(clock__isnull=True, subject_key=subject_key)
+    return Event.objects.get(**lookup)

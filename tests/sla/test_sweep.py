@@ -1,0 +1,191 @@
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.db import connection, connections, transaction
+
+from sla.models import Clock, Event
+from sla.sweep import SweepResult, sweep
+from sla.tasks import sla_sweep_task
+from tests.factories import TicketFactory
+from tickets.services import ticket_create
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def open_tickets(customer, n, now=T0):
+    return [ticket_create(requester=customer, subject=f"t{i}", body="b", now=now) for i in range(n)]
+
+
+def events():
+    return sorted(Event.objects.values_list("ticket_id", "metric", "kind"))
+
+
+@pytest.mark.django_db
+def test_warning_at_75_percent_then_breach_each_recorded_once(customer):
+    (ticket,) = open_tickets(customer, 1)
+
+    assert sweep(now=T0 + timedelta(minutes=179)) == SweepResult(warnings=0, breaches=0)
+    result = sweep(now=T0 + timedelta(minutes=180))
+    again = sweep(now=T0 + timedelta(minutes=200))
+
+    assert (result.warnings, result.breaches) == (1, 0)
+    assert (again.warnings, again.breaches) == (0, 0)
+    assert events() == [(ticket.pk, "first_response", "warning")]
+    first = Clock.objects.get(ticket=ticket, metric="first_response")
+    assert first.warned_at == T0 + timedelta(minutes=180)
+
+    breach = sweep(now=T0 + timedelta(minutes=240))
+    assert (breach.warnings, breach.breaches) == (0, 1)
+    first.refresh_from_db()
+    assert (first.breached, first.breached_at) == (True, T0 + timedelta(minutes=240))
+    sweep(now=T0 + timedelta(days=10))
+    assert events() == [
+        (ticket.pk, "answer", "breach"),
+        (ticket.pk, "first_response", "breach"),
+        (ticket.pk, "first_response", "warning"),
+        (ticket.pk, "resolution", "breach"),
+    ]
+
+
+@pytest.mark.django_db
+def test_a_clock_first_seen_past_due_gets_its_breach_and_no_warning(customer):
+    (ticket,) = open_tickets(customer, 1)
+
+    sweep(now=T0 + timedelta(minutes=300))
+
+    assert events() == [(ticket.pk, "first_response", "breach")]
+
+
+@pytest.mark.django_db
+def test_paused_and_stopped_clocks_are_not_swept(customer, agent):
+    from tickets.services import ticket_update
+
+    (pending, solved) = open_tickets(customer, 2)
+    ticket_update(ticket=pending, actor=agent, status="pending", now=T0)
+    ticket_update(ticket=solved, actor=agent, status="solved", now=T0)
+
+    sweep(now=T0 + timedelta(days=10))
+
+    assert events() == [(pending.pk, "first_response", "breach")]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("n", [5, 200])
+def test_the_sweep_runs_a_fixed_number_of_statements(customer, n, django_assert_num_queries):
+    TicketFactory.reset_sequence()
+    tickets = [TicketFactory(requester=customer, created_at=T0) for _ in range(n)]
+    Clock.objects.bulk_create(
+        Clock(
+            ticket=t,
+            metric="first_response",
+            target_minutes=60,
+            started_at=T0,
+            due_at=T0 + timedelta(minutes=60),
+            warn_at=T0 + timedelta(minutes=45),
+        )
+        for t in tickets
+    )
+
+    # Savepoint, two INSERT ... SELECT, two UPDATE, release.
+    with django_assert_num_queries(6):
+        sweep(now=T0 + timedelta(minutes=50))
+    with django_assert_num_queries(6):
+        result = sweep(now=T0 + timedelta(minutes=70))
+
+    assert result.breaches == n
+    assert Event.objects.filter(kind="breach").count() == n
+    assert Event.objects.filter(kind="warning").count() == n
+
+
+@pytest.mark.django_db
+def test_sla_sweep_command_uses_the_current_time(customer):
+    (ticket,) = open_tickets(customer, 1)
+    from io import StringIO
+
+    out = StringIO()
+    with time_machine.travel(T0 + timedelta(hours=5), tick=False):
+        call_command("sla_sweep", stdout=out)
+
+    assert "0 new warnings, 1 new breaches" in out.getvalue()
+    assert events() == [(ticket.pk, "first_response", "breach")]
+
+
+@pytest.mark.django_db
+def test_the_scheduled_task_sweeps(customer):
+    open_tickets(customer, 2)
+
+    with time_machine.travel(T0 + timedelta(hours=3, minutes=30), tick=False):
+        assert sla_sweep_task() == {"warnings": 2, "breaches": 0}
+
+
+@pytest.mark.django_db
+def test_the_sweep_is_scheduled_every_minute():
+    from django_q.models import Schedule
+
+    schedule = Schedule.objects.get(name="sla-sweep")
+    assert (schedule.func, schedule.schedule_type, schedule.minutes, schedule.repeats) == (
+        "sla.tasks.sla_sweep_task",
+        "I",
+        1,
+        -1,
+    )
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_sweep_killed_half_way_loses_nothing(customer):
+    open_tickets(customer, 3)
+
+    class Killed(Exception):
+        pass
+
+    with pytest.raises(Killed), transaction.atomic():
+        sweep(now=T0 + timedelta(hours=5))
+        raise Killed  # the process dies before the commit
+
+    assert Event.objects.count() == 0
+    assert sweep(now=T0 + timedelta(hours=5)).breaches == 3
+    assert Event.objects.count() == 3
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_sweeps_at_once_record_each_breach_once(customer):
+    open_tickets(customer, 20)
+    now = T0 + timedelta(hours=5)
+    results = {}
+    blocked = False
+
+    def second_sweep():
+        try:
+            results["second"] = sweep(now=now)
+        finally:
+            connections.close_all()
+
+    with transaction.atomic():
+        results["first"] = sweep(now=now)
+        other = threading.Thread(target=second_sweep)
+        other.start()
+        # Wait until the second sweep is blocked on the first one's uncommitted rows.
+        with connections["default"].cursor() as cursor:
+            for _ in range(500):
+                # Statistics views are cached per transaction unless cleared.
+                cursor.execute("SELECT pg_stat_clear_snapshot()")
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                )
+                if cursor.fetchone()[0]:
+                    blocked = True
+                    break
+                other.join(timeout=0.01)
+    other.join(timeout=30)
+
+    assert blocked, "the second sweep never waited for the first"
+
+    assert results["first"].breaches == 20
+    assert results["second"].breaches == 0
+    assert Event.objects.filter(kind="breach").count() == 20
+    assert Event.objects.filter(kind="breach").values("clock").distinct().count() == 20
