@@ -1,1 +1,20 @@
-urlpatterns: list = []
+"""REST API v1, mounted at /api/v1/ (see ../shared/API.md)."""
+
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("signup/", api.SignupView.as_view(), name="api-signup"),
+    path("auth/token/", api.TokenObtainView.as_view(), name="api-token"),
+    path("users/", api.UserCreateView.as_view(), name="api-users"),
+    path("me/", api.MeView.as_view(), name="api-me"),
+    path("tickets/", api.TicketListView.as_view(), name="api-tickets"),
+    # <str:id>, not <int:id>: a malformed id is a JSON 404 from the view, not Django's HTML one.
+    path("tickets/<str:id>/", api.TicketDetailView.as_view(), name="api-ticket"),
+    path(
+        "tickets/<str:id>/messages/",
+        api.TicketMessagesView.as_view(),
+        name="api-ticket-messages",
+    ),
+]

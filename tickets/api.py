@@ -1,0 +1,355 @@
+"""REST API v1 (see ../shared/API.md): each view parses input, calls one service or selector
+and renders. JSON in and out; errors keep the shape of helpdesk.api.exception_handler.
+"""
+
+import re
+
+from django.contrib.auth import authenticate, user_logged_in
+from django.db import IntegrityError
+from django.http import Http404
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, generics, status
+from rest_framework.authtoken.models import Token
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+
+from helpdesk.models import User
+
+from . import selectors, services
+from .filters import TicketFilter
+from .models import Message, Ticket
+from .permissions import AgentMayChange, IsCustomer, IsManager
+from .serializers import (
+    MAX_ID,
+    UNSTORABLE_MESSAGE,
+    ErrorSerializer,
+    MessageCreateSerializer,
+    MessageSerializer,
+    SignupSerializer,
+    TicketCreateSerializer,
+    TicketSerializer,
+    TicketUpdateSerializer,
+    TokenObtainSerializer,
+    TokenSerializer,
+    UserCreateSerializer,
+    UserSerializer,
+    is_unstorable,
+    printable,
+)
+
+_ERROR_TEXT = {
+    400: "Invalid input: `detail` sums it up, each invalid field has its messages.",
+    401: "Not authenticated.",
+    403: "Not allowed for this role.",
+    404: "No such object, or not visible to the caller.",
+    409: "Conflicts with the ticket's state.",
+    429: "Too many attempts; `Retry-After` says when to try again.",
+}
+
+
+def errors(*codes: int) -> dict[int, OpenApiResponse]:
+    return {code: OpenApiResponse(ErrorSerializer, description=_ERROR_TEXT[code]) for code in codes}
+
+
+TICKET_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Ticket id")
+RETRY_AFTER = OpenApiParameter(
+    "Retry-After",
+    OpenApiTypes.INT,
+    OpenApiParameter.HEADER,
+    description="Seconds to wait before trying again.",
+    response=[429],
+)
+_DIGITS = re.compile(r"[0-9]{1,19}")
+
+
+def ticket_id(value: str) -> int:
+    """The id in the URL: anything but a bigint-sized number cannot name a ticket (404)."""
+    if not _DIGITS.fullmatch(value) or int(value) > MAX_ID:
+        raise Http404("No such ticket.")
+    return int(value)
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "This conflicts with the ticket's state."
+    default_code = "conflict"
+
+
+class BadCredentials(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "Unable to log in with the credentials provided."
+    default_code = "invalid_credentials"
+
+
+class Pagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+class ApiView(generics.GenericAPIView):
+    # JSON bodies only, and no query-string value that the database could not compare.
+    parser_classes = [JSONParser]
+    pagination_class = Pagination
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        bad = {
+            printable(key): [UNSTORABLE_MESSAGE]
+            for key, values in request.query_params.lists()
+            if is_unstorable(key) or is_unstorable(values)
+        }
+        if bad:
+            raise exceptions.ValidationError(bad)
+
+
+# --- auth and users -----------------------------------------------------------------------
+
+
+class SignupView(ApiView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    serializer_class = SignupSerializer
+
+    @extend_schema(
+        operation_id="signup",
+        request=SignupSerializer,
+        responses={201: UserSerializer, **errors(400)},
+        tags=["auth"],
+        summary="Create a customer account",
+    )
+    def post(self, request):
+        serializer = SignupSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = _create_user(services.user_signup, **serializer.validated_data)
+        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+def _create_user(service, **fields) -> User:
+    try:
+        return service(**fields)
+    except IntegrityError:  # a concurrent sign-up took the name between check and insert
+        raise exceptions.ValidationError(
+            {"username": ["A user with that username already exists."]}
+        ) from None
+
+
+class TokenObtainView(ApiView):
+    """Exchange a username and password for the user's API token.
+
+    Goes through `authenticate(request=...)` so django-axes counts failures: at the limit the
+    answer is a 429 with `Retry-After`, whatever the password, until the cool-off ends.
+    """
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    serializer_class = TokenObtainSerializer
+
+    @extend_schema(
+        operation_id="auth_token_obtain",
+        request=TokenObtainSerializer,
+        parameters=[RETRY_AFTER],
+        responses={200: TokenSerializer, **errors(400, 429)},
+        tags=["auth"],
+        summary="Obtain an API token",
+    )
+    def post(self, request):
+        serializer = TokenObtainSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = authenticate(request=request, **serializer.validated_data)
+        if user is None:
+            if getattr(request, "axes_locked_out", False):
+                raise _locked_out(request)
+            raise BadCredentials()
+        # A token log-in is a log-in: axes resets the failure count, last_login moves.
+        user_logged_in.send(sender=type(user), request=request, user=user)
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+def _locked_out(request) -> exceptions.Throttled:
+    from axes.helpers import get_cool_off
+
+    cool_off = get_cool_off(request)
+    wait = int(cool_off.total_seconds()) if cool_off else None
+    return exceptions.Throttled(wait=wait, detail="Too many failed log-in attempts.")
+
+
+class UserCreateView(ApiView):
+    permission_classes = [IsManager]
+    serializer_class = UserCreateSerializer
+
+    @extend_schema(
+        operation_id="users_create",
+        request=UserCreateSerializer,
+        responses={201: UserSerializer, **errors(400, 401, 403)},
+        tags=["auth"],
+        summary="Create a user with any role (managers)",
+    )
+    def post(self, request):
+        serializer = UserCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = _create_user(services.user_create, **serializer.validated_data)
+        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class MeView(ApiView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = UserSerializer
+
+    @extend_schema(
+        operation_id="me",
+        responses={200: UserSerializer, **errors(401)},
+        tags=["auth"],
+        summary="The caller",
+    )
+    def get(self, request):
+        return Response(UserSerializer(request.user).data)
+
+
+# --- tickets ------------------------------------------------------------------------------
+
+
+class TicketListView(ApiView, generics.ListAPIView):
+    serializer_class = TicketSerializer
+    filterset_class = TicketFilter
+
+    def get_permissions(self):
+        if self.request.method == "POST":
+            return [IsCustomer()]
+        return [IsAuthenticated()]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Ticket.objects.none()
+        return selectors.ticket_visible_to(self.request.user)
+
+    @extend_schema(
+        operation_id="tickets_list",
+        responses={200: TicketSerializer(many=True), **errors(400, 401, 404)},
+        tags=["tickets"],
+        summary="Tickets: a customer's own, or all for agents",
+    )
+    def get(self, request, *args, **kwargs):
+        return self.list(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="tickets_create",
+        request=TicketCreateSerializer,
+        responses={201: TicketSerializer, **errors(400, 401, 403)},
+        tags=["tickets"],
+        summary="Open a support ticket (customers)",
+    )
+    def post(self, request):
+        serializer = TicketCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        ticket = services.ticket_create(
+            requester=request.user,
+            now=timezone.now(),
+            channel=Message.Channel.API,
+            **serializer.validated_data,
+        )
+        return Response(TicketSerializer(ticket).data, status=status.HTTP_201_CREATED)
+
+
+class TicketDetailView(ApiView):
+    serializer_class = TicketSerializer
+    permission_classes = [IsAuthenticated, AgentMayChange]
+
+    def get_object(self) -> Ticket:
+        ticket = selectors.ticket_get_for(
+            user=self.request.user, ticket_id=ticket_id(self.kwargs["id"])
+        )
+        self.check_object_permissions(self.request, ticket)
+        return ticket
+
+    @extend_schema(
+        operation_id="tickets_retrieve",
+        parameters=[TICKET_ID],
+        responses={200: TicketSerializer, **errors(401, 404)},
+        tags=["tickets"],
+        summary="One ticket",
+    )
+    def get(self, request, id):
+        return Response(TicketSerializer(self.get_object()).data)
+
+    @extend_schema(
+        operation_id="tickets_update",
+        parameters=[TICKET_ID],
+        request=TicketUpdateSerializer,
+        responses={200: TicketSerializer, **errors(400, 401, 403, 404, 409)},
+        tags=["tickets"],
+        summary="Change status, priority, assignee or queue (agents)",
+    )
+    def patch(self, request, id):
+        ticket = self.get_object()
+        serializer = TicketUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        changes = dict(serializer.validated_data)
+        if "assignee" in changes and changes["assignee"] is None:
+            del changes["assignee"]
+            changes["unassign"] = True
+        if "queue" in changes and changes["queue"] is None:
+            del changes["queue"]
+            changes["clear_queue"] = True
+        try:
+            ticket = services.ticket_update(
+                ticket=ticket, actor=request.user, now=timezone.now(), **changes
+            )
+        except services.TicketError as exc:
+            raise Conflict(str(exc)) from None
+        return Response(TicketSerializer(ticket).data)
+
+
+class TicketMessagesView(ApiView, generics.ListAPIView):
+    serializer_class = MessageSerializer
+    permission_classes = [IsAuthenticated]
+
+    def get_ticket(self) -> Ticket:
+        return selectors.ticket_get_for(
+            user=self.request.user, ticket_id=ticket_id(self.kwargs["id"])
+        )
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Message.objects.none()
+        return selectors.message_list_for(user=self.request.user, ticket=self.get_ticket())
+
+    @extend_schema(
+        operation_id="tickets_messages_list",
+        parameters=[TICKET_ID],
+        responses={200: MessageSerializer(many=True), **errors(401, 404)},
+        tags=["tickets"],
+        summary="A ticket's conversation (customers see public messages only)",
+    )
+    def get(self, request, *args, **kwargs):
+        return self.list(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="tickets_messages_create",
+        parameters=[TICKET_ID],
+        request=MessageCreateSerializer,
+        responses={201: MessageSerializer, **errors(400, 401, 403, 404, 409)},
+        tags=["tickets"],
+        summary="Reply, or (agents) add an internal note",
+    )
+    def post(self, request, id):
+        ticket = self.get_ticket()
+        serializer = MessageCreateSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        try:
+            message = services.ticket_reply_add(
+                ticket=ticket,
+                author=request.user,
+                now=timezone.now(),
+                channel=Message.Channel.API,
+                **serializer.validated_data,
+            )
+        except services.TicketError as exc:
+            raise Conflict(str(exc)) from None
+        except PermissionError as exc:
+            raise exceptions.PermissionDenied(str(exc)) from None
+        return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,76 @@
+"""Query-string filters of the ticket list.
+
+`filter_breached` and `order_by_due` stand in for the SLA engine, which replaces them: until
+clocks exist, no ticket is breached and "earliest due first" means "oldest first".
+"""
+
+from django import forms
+from django.db.models import QuerySet
+from django_filters import rest_framework as filters
+
+from .models import Ticket
+from .serializers import MAX_ID
+
+
+def filter_breached(queryset: QuerySet[Ticket], value: bool | None) -> QuerySet[Ticket]:
+    """`breached=true`: tickets with a breached clock; `false`: those without."""
+    if value:
+        return queryset.none()
+    return queryset
+
+
+def order_by_due(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """Earliest running due time first."""
+    return queryset.order_by("created_at", "id")
+
+
+ORDERINGS = {
+    "due_at": order_by_due,
+    "created_at": lambda qs: qs.order_by("created_at", "id"),
+    "-created_at": lambda qs: qs.order_by("-created_at", "-id"),
+    "updated_at": lambda qs: qs.order_by("updated_at", "id"),
+    "-updated_at": lambda qs: qs.order_by("-updated_at", "-id"),
+}
+
+
+class IdFilter(filters.Filter):
+    """An id: a positive integer that fits a bigint (anything else is a 400)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+class TicketFilter(filters.FilterSet):
+    kind = filters.ChoiceFilter(choices=Ticket.Kind.choices)
+    status = filters.ChoiceFilter(choices=Ticket.Status.choices)
+    queue = filters.CharFilter(
+        field_name="queue__slug", max_length=50, help_text="The queue's slug."
+    )
+    assignee = IdFilter(field_name="assignee_id", help_text="The assignee's user id.")
+    breached = filters.BooleanFilter(
+        method="apply_breached", help_text="Only tickets with (true) or without (false) a breach."
+    )
+    moderation = filters.ChoiceFilter(
+        choices=Ticket.Moderation.choices,
+        null_label="Not moderated",
+        help_text="`null` for tickets that are not moderated.",
+    )
+    ordering = filters.ChoiceFilter(
+        choices=[(key, key) for key in ORDERINGS],
+        method="order",
+        help_text="`due_at`: earliest running due time first. Default: newest first.",
+    )
+
+    class Meta:
+        model = Ticket
+        fields = ["kind", "status", "queue", "assignee", "breached", "moderation"]
+
+    def apply_breached(self, queryset, name, value):
+        return filter_breached(queryset, value)
+
+    def order(self, queryset, name, value):
+        return ORDERINGS[value](queryset)
