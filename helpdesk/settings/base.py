@@ -149,6 +149,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "TicketKindEnum": "tickets.models.Ticket.Kind",
+        "PriorityEnum": "tickets.models.Ticket.Priority",
+        "StatusEnum": "tickets.models.Ticket.Status",
+        "MessageKindEnum": "tickets.models.Message.Kind",
+        "MetricEnum": "sla.models.Metric",
+    },
 }
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
