@@ -1,16 +1,68 @@
+from django import forms
 from django.contrib import admin
 
-from .models import Calendar, Clock, Event, Policy
+from .calendars import CalendarError, parse_hours, validate_country, validate_timezone
+from .models import Calendar, Clock, Event, Metric, Policy
+
+
+class CalendarForm(forms.ModelForm):
+    """The same rules as the API: a bad zone, hours or country never reaches the database."""
+
+    class Meta:
+        model = Calendar
+        fields = ["name", "timezone", "hours", "holidays", "country", "subdivision"]
+
+    def clean(self):
+        data = super().clean()
+        checks = [
+            ("timezone", lambda: validate_timezone(data.get("timezone"))),
+            ("hours", lambda: parse_hours(data.get("hours") or {})),
+            ("country", lambda: validate_country(data.get("country"), data.get("subdivision"))),
+        ]
+        for field, check in checks:
+            try:
+                check()
+            except CalendarError as exc:
+                self.add_error(field, f"{exc.field}: {exc.message}")
+        return data
+
+
+class PolicyForm(forms.ModelForm):
+    class Meta:
+        model = Policy
+        fields = [
+            "name",
+            "order",
+            "kinds",
+            "queues",
+            "priorities",
+            "calendar",
+            "targets",
+            "warn_percent",
+        ]
+
+    def clean_targets(self):
+        targets = self.cleaned_data["targets"]
+        if not isinstance(targets, dict) or not targets:
+            raise forms.ValidationError('Give at least one target, e.g. {"answer": 1440}.')
+        for metric, minutes in targets.items():
+            if metric not in Metric.values:
+                raise forms.ValidationError(f"Unknown metric {metric!r}.")
+            if not isinstance(minutes, int) or minutes < 1:
+                raise forms.ValidationError(f"The {metric} target must be a positive integer.")
+        return targets
 
 
 @admin.register(Calendar)
 class CalendarAdmin(admin.ModelAdmin):
+    form = CalendarForm
     list_display = ("name", "timezone", "country", "subdivision")
     search_fields = ("name",)
 
 
 @admin.register(Policy)
 class PolicyAdmin(admin.ModelAdmin):
+    form = PolicyForm
     list_display = ("name", "order", "kinds", "queues", "priorities", "calendar", "warn_percent")
     ordering = ("order",)
 

@@ -85,6 +85,8 @@ class Clock(models.Model):
     breached_at = models.DateTimeField(null=True, blank=True)
     warned_at = models.DateTimeField(null=True, blank=True)
     paused_at = models.DateTimeField(null=True, blank=True)
+    # Business time spent paused so far: due_at = started_at + target + this, in business time.
+    paused_seconds = models.FloatField(default=0)
 
     class Meta:
         ordering = ["ticket_id", "started_at", "id"]

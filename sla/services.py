@@ -255,6 +255,7 @@ def clocks_resume(
         calendar = calendar_snapshot(clock.calendar)
         if since is not None and not clock.breached:
             paused = business_time_between(calendar, since, now)
+            clock.paused_seconds += paused.total_seconds()
             if paused > timedelta(0):
                 clock.due_at = add_business_time(calendar, clock.due_at, paused)
                 if clock.warned_at is None:
@@ -262,7 +263,9 @@ def clocks_resume(
         clock.state = RUNNING
         clock.paused_at = None
         clock.stopped_at = None
-    Clock.objects.bulk_update(clocks, ["state", "paused_at", "stopped_at", "due_at", "warn_at"])
+    Clock.objects.bulk_update(
+        clocks, ["state", "paused_at", "stopped_at", "due_at", "warn_at", "paused_seconds"]
+    )
     return clocks
 
 
@@ -311,3 +314,53 @@ def event_record(
     else:
         lookup.update(clock__isnull=True, subject_key=subject_key)
     return Event.objects.get(**lookup)
+
+
+@transaction.atomic
+def clocks_recompute(
+    *,
+    facts: Sequence[TicketFacts],
+    queue_calendars: dict[int, Calendar | None],
+    policies: Sequence[PolicySnapshot],
+) -> int:
+    """Re-baseline the running and paused clocks of these tickets on the current policies.
+
+    Each clock keeps its start and the business time it spent paused; its target, calendar,
+    due and warn times come from the policy that matches the ticket now. Clocks whose metric
+    no policy covers any more are left as they are. Returns the number of clocks changed.
+    """
+    by_id = {f.id: f for f in facts}
+    clocks = list(
+        Clock.objects.filter(ticket_id__in=list(by_id), state__in=(RUNNING, PAUSED)).order_by("id")
+    )
+    snapshots: dict[int, BusinessCalendar | None] = {}
+    changed = []
+    for clock in clocks:
+        ticket = by_id[clock.ticket_id]
+        policy = policy_for(policies, ticket, clock.metric)
+        if policy is None:
+            continue
+        queue_calendar = queue_calendars.get(ticket.id)
+        if policy.calendar is None and queue_calendar is not None:
+            if queue_calendar.pk not in snapshots:
+                snapshots[queue_calendar.pk] = calendar_snapshot(queue_calendar)
+            policy = _with_calendar(policy, snapshots[queue_calendar.pk], queue_calendar.pk)
+        paused = timedelta(seconds=clock.paused_seconds)
+        target = timedelta(minutes=policy.targets[clock.metric])
+        warn = timedelta(seconds=round(target.total_seconds() * policy.warn_percent / 100))
+        due = add_business_time(policy.calendar, clock.started_at, target + paused)
+        warn_at = add_business_time(policy.calendar, clock.started_at, warn + paused)
+        new = (policy.id, policy.calendar_id, policy.targets[clock.metric], policy.warn_percent)
+        old = (clock.policy_id, clock.calendar_id, clock.target_minutes, clock.warn_percent)
+        if new == old and (due, warn_at) == (clock.due_at, clock.warn_at):
+            continue
+        clock.policy_id, clock.calendar_id, clock.target_minutes, clock.warn_percent = new
+        if not clock.breached:
+            clock.due_at = due
+        if clock.warned_at is None:
+            clock.warn_at = warn_at
+        changed.append(clock)
+    Clock.objects.bulk_update(
+        changed, ["policy", "calendar", "target_minutes", "warn_percent", "due_at", "warn_at"]
+    )
+    return len(changed)

@@ -314,3 +314,33 @@ def test_the_lowest_order_matching_policy_wins(customer, agent):
     # The urgent policy sets no answer target, so the default policy's applies.
     assert clock(urgent, "answer").due_at == T0 + timedelta(minutes=1440)
     assert clock(normal, "first_response").due_at == T0 + timedelta(minutes=240)
+
+
+@pytest.mark.django_db
+def test_a_policy_change_applies_to_new_clocks_and_sla_recompute_rebaselines(customer, agent):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    old = new_ticket(customer)
+    ticket_update(ticket=old, actor=agent, status="pending", now=T0 + timedelta(hours=1))
+    ticket_update(ticket=old, actor=agent, status="open", now=T0 + timedelta(hours=3))
+    Policy.objects.filter(order=1000).update(
+        targets={"first_response": 60, "answer": 120, "resolution": 600}
+    )
+    fresh = new_ticket(customer, now=T0 + timedelta(hours=4))
+    assert clock(old, "resolution").due_at == T0 + timedelta(minutes=4320, hours=2)
+    assert clock(fresh, "resolution").due_at == T0 + timedelta(hours=4, minutes=600)
+
+    out = StringIO()
+    call_command("sla_recompute", stdout=out)
+
+    # Resolution keeps the 2 hours it spent pending; first_response is already past due
+    # under the new target but only the sweep marks breaches.
+    assert clock(old, "resolution").due_at == T0 + timedelta(minutes=600, hours=2)
+    assert clock(old, "resolution").target_minutes == 600
+    assert clock(old, "first_response").due_at == T0 + timedelta(minutes=60)
+    old.refresh_from_db()
+    assert old.sla_due_at == T0 + timedelta(minutes=60)
+    assert "2 tickets with running or paused clocks." in out.getvalue()
+    assert "Re-baselined 3 clocks on 2 tickets." in out.getvalue()
