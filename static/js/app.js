@@ -1,0 +1,92 @@
+/* Helpdesk: the little JavaScript the pages need. Loaded with `defer`; no inline scripts. */
+(function () {
+  "use strict";
+
+  var TZ_COOKIE = "tz";
+  var RELOAD_FLAG = "helpdesk-tz-reloaded";
+
+  function readCookie(name) {
+    var pairs = document.cookie ? document.cookie.split("; ") : [];
+    for (var i = 0; i < pairs.length; i++) {
+      var eq = pairs[i].indexOf("=");
+      if (pairs[i].slice(0, eq) === name) {
+        try {
+          return decodeURIComponent(pairs[i].slice(eq + 1));
+        } catch (e) {
+          return null;
+        }
+      }
+    }
+    return null;
+  }
+
+  function browserZone() {
+    try {
+      return Intl.DateTimeFormat().resolvedOptions().timeZone || null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  /* Tell the server the browser's time zone (the middleware reads the `tz` cookie), and
+     reload once when this page was rendered in another zone, so times read right. */
+  function syncTimeZone() {
+    var zone = browserZone();
+    if (!zone || readCookie(TZ_COOKIE) === zone) {
+      return;
+    }
+    document.cookie =
+      TZ_COOKIE + "=" + encodeURIComponent(zone) + "; path=/; max-age=31536000; SameSite=Lax";
+    if (readCookie(TZ_COOKIE) !== zone) {
+      return; // cookies are blocked: reloading would not help
+    }
+    var body = document.body;
+    var rendered = body.getAttribute("data-tz");
+    var fixedByProfile = body.hasAttribute("data-tz-profile");
+    var showsTimes = document.querySelector("time[datetime]") !== null;
+    var alreadyReloaded = false;
+    try {
+      alreadyReloaded = sessionStorage.getItem(RELOAD_FLAG) === zone;
+      sessionStorage.setItem(RELOAD_FLAG, zone);
+    } catch (e) {
+      alreadyReloaded = true; // no sessionStorage: never risk a reload loop
+    }
+    if (rendered !== zone && !fixedByProfile && showsTimes && !alreadyReloaded) {
+      // A GET of the same address: never re-submits a form.
+      window.location.replace(window.location.href);
+    }
+  }
+
+  /* Flash messages fade out after a while; an htmx swap may bring new ones. */
+  function dismissFlashes(root) {
+    var flashes = (root || document).querySelectorAll(".flash:not([data-timer])");
+    Array.prototype.forEach.call(flashes, function (flash) {
+      flash.setAttribute("data-timer", "1");
+      window.setTimeout(function () {
+        flash.classList.add("is-leaving");
+        window.setTimeout(function () {
+          if (flash.parentNode) {
+            flash.parentNode.removeChild(flash);
+          }
+        }, 450);
+      }, 5000);
+    });
+  }
+
+  /* Close the user menu when clicking elsewhere. */
+  function closeMenusOnOutsideClick(event) {
+    var menus = document.querySelectorAll("details.user-menu[open]");
+    Array.prototype.forEach.call(menus, function (menu) {
+      if (!menu.contains(event.target)) {
+        menu.removeAttribute("open");
+      }
+    });
+  }
+
+  syncTimeZone();
+  dismissFlashes(document);
+  document.addEventListener("click", closeMenusOnOutsideClick);
+  document.body.addEventListener("htmx:afterSettle", function () {
+    dismissFlashes(document);
+  });
+})();

@@ -1,0 +1,118 @@
+"""Template helpers for the web UI: safe rendering of what people typed, badges, times."""
+
+from datetime import datetime, timedelta
+
+import nh3
+from django import template
+from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.html import format_html, linebreaks, urlize
+from django.utils.safestring import SafeString, mark_safe
+
+from tickets.models import Ticket
+
+register = template.Library()
+
+_ALLOWED_TAGS = {"p", "br", "a"}
+_ALLOWED_ATTRIBUTES = {"a": {"href"}}
+_URL_SCHEMES = {"http", "https", "mailto"}
+
+_LABELS = {
+    "status": dict(Ticket.Status.choices),
+    "priority": dict(Ticket.Priority.choices),
+    "kind": dict(Ticket.Kind.choices),
+    "moderation": dict(Ticket.Moderation.choices),
+    "outcome": dict(Ticket.Outcome.choices),
+}
+
+
+@register.filter(is_safe=True)
+def rich_text(value: str | None) -> SafeString:
+    """Plain text as paragraphs with clickable links.
+
+    Escaping happens first (urlize with autoescape); nh3 then cleans the result once more,
+    so a mistake in either step alone cannot let markup through.
+    """
+    if not value:
+        return mark_safe("")
+    html = linebreaks(urlize(str(value), nofollow=True, autoescape=True), autoescape=False)
+    cleaned = nh3.clean(
+        html,
+        tags=_ALLOWED_TAGS,
+        attributes=_ALLOWED_ATTRIBUTES,
+        url_schemes=_URL_SCHEMES,
+        link_rel="nofollow noopener noreferrer",
+    )
+    return mark_safe(cleaned)
+
+
+def _badge(kind: str, value: str | None) -> SafeString:
+    if not value:
+        return mark_safe("")
+    label = _LABELS[kind].get(value, value)
+    return format_html('<span class="badge badge-{}-{}">{}</span>', kind, value, label)
+
+
+@register.simple_tag
+def status_badge(value: str | None) -> SafeString:
+    return _badge("status", value)
+
+
+@register.simple_tag
+def priority_badge(value: str | None) -> SafeString:
+    return _badge("priority", value)
+
+
+@register.simple_tag
+def kind_badge(value: str | None) -> SafeString:
+    return _badge("kind", value)
+
+
+@register.simple_tag
+def moderation_badge(value: str | None) -> SafeString:
+    return _badge("moderation", value)
+
+
+@register.simple_tag
+def outcome_badge(value: str | None) -> SafeString:
+    return _badge("outcome", value)
+
+
+@register.filter
+def reltime(value: datetime | None) -> SafeString:
+    """ "3 hours ago", with the exact time in the viewer's zone as a tooltip."""
+    if value is None:
+        return mark_safe("")
+    local = timezone.localtime(value)
+    return format_html(
+        '<time datetime="{}" title="{}">{}</time>',
+        value.isoformat(),
+        date_format(local, "j M Y, H:i T"),
+        naturaltime(value),
+    )
+
+
+@register.filter
+def initials(user) -> str:
+    """One or two letters for an avatar circle."""
+    if user is None:
+        return "?"
+    name = (user.get_full_name() or user.username or "?").strip()
+    parts = name.split()
+    letters = parts[0][0] + parts[-1][0] if len(parts) > 1 else name[:2]
+    return letters.upper()
+
+
+@register.filter
+def avatar_hue(user) -> int:
+    """A stable colour per person, from their id, as one of eight hues."""
+    return (getattr(user, "pk", 0) or 0) % 8
+
+
+@register.filter
+def minutes(value: timedelta | None) -> int:
+    """A duration in whole minutes, rounded up (a lock-out of 15 minutes shows "15")."""
+    if value is None:
+        return 0
+    return max(1, -(-int(value.total_seconds()) // 60))

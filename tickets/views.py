@@ -1,0 +1,355 @@
+"""Server-rendered pages: the customer portal and the agent workspace.
+
+Each view parses input with a form, calls one service or selector and renders. For htmx
+requests it renders only the `{% partialdef %}` sections that changed; the main one replaces
+the request's target and the others ride along with `hx-swap-oob`.
+"""
+
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
+from django.core.paginator import Paginator
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_http_methods, require_POST
+
+from helpdesk.models import User
+
+from . import selectors, services
+from .forms import QueueFilterForm, ReplyForm, SignupForm, TicketForm, TicketUpdateForm
+from .models import Queue, Ticket
+
+MY_TICKETS_PAGE_SIZE = 25
+AGENT_QUEUE_PAGE_SIZE = 50
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+def _wants_partial(request: HttpRequest) -> bool:
+    """An htmx swap, but not htmx restoring a page that fell out of its history cache."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.history_restore_request
+
+
+def _render_sections(
+    request: HttpRequest, template: str, context: dict, main: str, oob: tuple[str, ...] = ()
+) -> HttpResponse:
+    """The `main` partial for the htmx target, the `oob` partials and flash messages."""
+    oob_context = {**context, "oob": True}
+    parts = [
+        render_to_string(f"{template}#{main}", context, request),
+        *(render_to_string(f"{template}#{name}", oob_context, request) for name in oob),
+        render_to_string("base.html#messages", {"oob": True}, request),
+    ]
+    response = HttpResponse("\n".join(part.strip() for part in parts))
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def agent_required(view):
+    """Agents and managers only; anyone else gets a 404, as if the page did not exist."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if not request.user.is_agent:
+            raise Http404("No such page.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _agents() -> list[User]:
+    return list(
+        User.objects.filter(
+            Q(role__in=[User.Role.AGENT, User.Role.MANAGER]) | Q(is_superuser=True),
+            is_active=True,
+        ).order_by("first_name", "username")
+    )
+
+
+def agent_queue_order(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """The agent queue's order: urgent first, then the longest waiting.
+
+    The one place that decides it; the SLA engine replaces it with the earliest due time.
+    """
+    rank = Case(
+        When(priority=Ticket.Priority.URGENT, then=Value(0)),
+        When(priority=Ticket.Priority.HIGH, then=Value(1)),
+        When(priority=Ticket.Priority.NORMAL, then=Value(2)),
+        default=Value(3),
+        output_field=IntegerField(),
+    )
+    return qs.order_by(rank, "created_at", "id")
+
+
+# --- home and accounts -----------------------------------------------------------------
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("login")
+    return redirect("agent_queue" if request.user.is_agent else "my_tickets")
+
+
+class HelpdeskLoginView(LoginView):
+    """Django's LoginView: its form authenticates with the request, which django-axes needs."""
+
+    redirect_authenticated_user = True
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = services.user_signup(
+            username=form.cleaned_data["username"],
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password1"],
+        )
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, f"Welcome, {user.display_name}! Your account is ready.")
+        return redirect("my_tickets")
+    return render(request, "registration/signup.html", {"form": form})
+
+
+# --- customer portal -------------------------------------------------------------------
+
+
+@login_required
+def my_tickets(request: HttpRequest) -> HttpResponse:
+    tickets = Ticket.objects.filter(requester=request.user).select_related("queue")
+    page = Paginator(tickets, MY_TICKETS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "tickets/my_tickets.html", {"page": page})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ticket_new(request: HttpRequest) -> HttpResponse:
+    form = TicketForm(request.POST or None, queues=list(Queue.objects.all()))
+    if request.method == "POST" and form.is_valid():
+        ticket = services.ticket_create(
+            requester=request.user,
+            subject=form.cleaned_data["subject"],
+            body=form.cleaned_data["body"],
+            queue=form.cleaned_data["queue"],
+            priority=form.cleaned_data["priority"],
+            now=timezone.now(),
+        )
+        messages.success(request, f"Ticket {ticket.reference} created.")
+        return redirect("ticket_detail", ticket_id=ticket.pk)
+    return render(request, "tickets/ticket_new.html", {"form": form})
+
+
+def _add_reply(request: HttpRequest, ticket: Ticket, form: ReplyForm) -> bool:
+    if not form.is_valid():
+        return False
+    public = form.is_public or not request.user.is_agent
+    try:
+        services.ticket_reply_add(
+            ticket=ticket,
+            author=request.user,
+            body=form.cleaned_data["body"],
+            public=public,
+            now=timezone.now(),
+        )
+    except (services.TicketError, PermissionError) as exc:
+        form.add_error(None, str(exc))
+        return False
+    messages.success(request, "Reply sent." if public else "Internal note added.")
+    return True
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    ticket = selectors.ticket_get_for(user=request.user, ticket_id=ticket_id)
+    if request.user.is_agent:
+        return redirect("agent_ticket", ticket_id=ticket.pk)
+    form = ReplyForm(request.POST or None)
+    if request.method == "POST" and _add_reply(request, ticket, form):
+        if not _wants_partial(request):
+            return redirect("ticket_detail", ticket_id=ticket.pk)
+        form = ReplyForm()
+    context = {
+        "ticket": ticket,
+        "conversation": selectors.message_list_for(user=request.user, ticket=ticket),
+        "reply_form": form,
+    }
+    template = "tickets/ticket_detail.html"
+    if request.method == "POST" and _wants_partial(request):
+        return _render_sections(
+            request, template, context, "conversation", ("reply_form", "ticket_header")
+        )
+    return render(request, template, context)
+
+
+# --- agent workspace -------------------------------------------------------------------
+
+
+def _filtered(qs: QuerySet[Ticket], f: dict[str, str], user: User) -> QuerySet[Ticket]:
+    """Every filter but the status one, which the tabs count separately."""
+    if f["q"]:
+        qs = qs.filter(subject__icontains=f["q"])
+    if f["kind"]:
+        qs = qs.filter(kind=f["kind"])
+    if f["queue"]:
+        qs = qs.filter(queue__slug=f["queue"])
+    if f["priority"]:
+        qs = qs.filter(priority=f["priority"])
+    if f["requester"]:
+        qs = qs.filter(requester__username=f["requester"])
+    if f["assignee"] == "me":
+        qs = qs.filter(assignee=user)
+    elif f["assignee"] == "unassigned":
+        qs = qs.filter(assignee__isnull=True)
+    return qs
+
+
+def _with_status(qs: QuerySet[Ticket], status: str) -> QuerySet[Ticket]:
+    if status == "active":
+        return qs.filter(status__in=selectors.ACTIVE_STATUSES)
+    if status == "all":
+        return qs
+    return qs.filter(status=status)
+
+
+@agent_required
+def agent_queue(request: HttpRequest) -> HttpResponse:
+    queues = list(Queue.objects.all())
+    form = QueueFilterForm(request.GET, queues=queues)
+    f = form.values()
+    visible = _filtered(selectors.ticket_visible_to(request.user), f, request.user)
+    counts = selectors.queue_counts(visible)
+    counts["active"] = counts["open"] + counts["pending"]
+    rows = agent_queue_order(_with_status(visible, f["status"]))
+    page = Paginator(rows, AGENT_QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+
+    kept = {k: v for k, v in f.items() if v and k != "status"}
+    tabs = [
+        {
+            "key": key,
+            "label": label,
+            "count": counts.get(key),
+            "query": urlencode({**kept, "status": key}),
+        }
+        for key, label in form.fields["status"].choices
+    ]
+    context = {
+        "form": form,
+        "filters": f,
+        "tabs": tabs,
+        "counts": counts,
+        "page": page,
+        "query": urlencode({**kept, "status": f["status"]}),
+        "unassigned_query": urlencode({**kept, "status": "active", "assignee": "unassigned"}),
+        "filtered": any(f[k] for k in ("q", "kind", "queue", "priority", "assignee", "requester")),
+    }
+    if _wants_partial(request):
+        return _render_sections(request, "tickets/agent_queue.html", context, "queue")
+    response = render(request, "tickets/agent_queue.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _update_form(ticket: Ticket, posted: dict | None = None) -> TicketUpdateForm:
+    """The side panel's form: the ticket's current values, overlaid with what was posted.
+
+    htmx posts only the select that changed, so the others keep their current values
+    rather than what a stale page showed.
+    """
+    current = {
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "assignee": str(ticket.assignee_id or ""),
+        "queue": ticket.queue.slug if ticket.queue else "",
+    }
+    data = {**current, **{k: v for k, v in (posted or {}).items() if k in current}}
+    return TicketUpdateForm(
+        data,
+        agents=_agents(),
+        queues=list(Queue.objects.all()),
+        hx_url=reverse("agent_ticket_update", args=[ticket.pk]),
+    )
+
+
+def _agent_ticket_context(
+    request: HttpRequest,
+    ticket: Ticket,
+    *,
+    reply_form: ReplyForm | None = None,
+    update_form: TicketUpdateForm | None = None,
+) -> dict:
+    other_tickets = (
+        Ticket.objects.filter(requester_id=ticket.requester_id).exclude(pk=ticket.pk).count()
+    )
+    return {
+        "ticket": ticket,
+        "conversation": selectors.message_list_for(user=request.user, ticket=ticket),
+        "reply_form": ReplyForm() if reply_form is None else reply_form,
+        "update_form": _update_form(ticket) if update_form is None else update_form,
+        "other_tickets": other_tickets,
+    }
+
+
+@agent_required
+@require_http_methods(["GET", "POST"])
+def agent_ticket(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """The ticket with its whole conversation; a POST adds a reply or an internal note."""
+    ticket = selectors.ticket_get_for(user=request.user, ticket_id=ticket_id)
+    form = ReplyForm(request.POST or None)
+    if request.method == "POST" and _add_reply(request, ticket, form):
+        if not _wants_partial(request):
+            return redirect("agent_ticket", ticket_id=ticket.pk)
+        form = ReplyForm()
+    context = _agent_ticket_context(request, ticket, reply_form=form)
+    template = "tickets/agent_ticket.html"
+    if request.method == "POST" and _wants_partial(request):
+        return _render_sections(
+            request,
+            template,
+            context,
+            "conversation",
+            ("reply_form", "ticket_header", "side_panel"),
+        )
+    return render(request, template, context)
+
+
+@agent_required
+@require_POST
+def agent_ticket_update(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """Status, priority, assignee and queue from the side panel; only posted fields change."""
+    ticket = selectors.ticket_get_for(user=request.user, ticket_id=ticket_id)
+    form = _update_form(ticket, request.POST.dict())
+    saved = False
+    if form.is_valid():
+        try:
+            services.ticket_update(
+                ticket=ticket, actor=request.user, now=timezone.now(), **form.changes()
+            )
+            saved = True
+        except (services.TicketError, PermissionError) as exc:
+            form.add_error(None, str(exc))
+    if saved:
+        messages.success(request, f"Ticket {ticket.reference} updated.")
+        if not _wants_partial(request):
+            return redirect("agent_ticket", ticket_id=ticket.pk)
+    context = _agent_ticket_context(request, ticket, update_form=None if saved else form)
+    template = "tickets/agent_ticket.html"
+    if _wants_partial(request):
+        return _render_sections(
+            request, template, context, "side_panel", ("conversation", "ticket_header")
+        )
+    return render(request, template, context)
