@@ -1,7 +1,7 @@
 """Forms parse and bound what people type; the writes themselves happen in services."""
 
 from django import forms
-from django.contrib.auth.forms import BaseUserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm
 
 from helpdesk.models import User
 
@@ -14,7 +14,19 @@ CUSTOMER_PRIORITIES = [
 ]
 
 
-class SignupForm(BaseUserCreationForm):
+class NoColonLabels:
+    """Labels read "Subject", not "Subject:"; the layout already sets them apart."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class LoginForm(NoColonLabels, AuthenticationForm):
+    """Django's own: it authenticates with the request, which django-axes needs."""
+
+
+class SignupForm(NoColonLabels, BaseUserCreationForm):
     """Username, e-mail and a password checked by AUTH_PASSWORD_VALIDATORS.
 
     Only validates: the view creates the account with services.user_signup, never save().
@@ -33,7 +45,7 @@ class SignupForm(BaseUserCreationForm):
         return username
 
 
-class TicketForm(forms.Form):
+class TicketForm(NoColonLabels, forms.Form):
     subject = forms.CharField(
         max_length=SUBJECT_MAX,
         widget=forms.TextInput(attrs={"placeholder": "Summarise the problem in a few words"}),
@@ -58,7 +70,7 @@ class TicketForm(forms.Form):
         return self.queues.get(slug) if slug else None
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(NoColonLabels, forms.Form):
     body = forms.CharField(
         label="Reply",
         max_length=BODY_MAX,
@@ -75,7 +87,7 @@ class ReplyForm(forms.Form):
         return self.cleaned_data.get("visibility") != "internal"
 
 
-class TicketUpdateForm(forms.Form):
+class TicketUpdateForm(NoColonLabels, forms.Form):
     """The agent side panel: each select saves on its own through htmx (`hx_url`)."""
 
     status = forms.ChoiceField(choices=Ticket.Status.choices)
@@ -121,7 +133,7 @@ QUEUE_STATUSES = [
 ASSIGNEE_FILTERS = [("", "Anyone"), ("me", "Me"), ("unassigned", "Unassigned")]
 
 
-class QueueFilterForm(forms.Form):
+class QueueFilterForm(NoColonLabels, forms.Form):
     """The agent queue's GET filters. Invalid values are reported and then ignored."""
 
     q = forms.CharField(label="Search", max_length=200, required=False)

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from helpdesk.models import User
 
 from . import selectors, services
-from .forms import QueueFilterForm, ReplyForm, SignupForm, TicketForm, TicketUpdateForm
+from .forms import LoginForm, QueueFilterForm, ReplyForm, SignupForm, TicketForm, TicketUpdateForm
 from .models import Queue, Ticket
 
 MY_TICKETS_PAGE_SIZE = 25
@@ -105,6 +105,7 @@ def home(request: HttpRequest) -> HttpResponse:
 class HelpdeskLoginView(LoginView):
     """Django's LoginView: its form authenticates with the request, which django-axes needs."""
 
+    authentication_form = LoginForm
     redirect_authenticated_user = True
 
 

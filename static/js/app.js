@@ -10,22 +10,24 @@
     for (var i = 0; i < pairs.length; i++) {
       var eq = pairs[i].indexOf("=");
       if (pairs[i].slice(0, eq) === name) {
-        try {
-          return decodeURIComponent(pairs[i].slice(eq + 1));
-        } catch (e) {
-          return null;
-        }
+        return pairs[i].slice(eq + 1);
       }
     }
     return null;
   }
 
+  /* IANA names ("Europe/Paris", "America/Argentina/Buenos_Aires", "Etc/GMT+3") are safe
+     in a cookie as they are; the server reads the value without URL-decoding it. */
+  var ZONE_PATTERN = /^[A-Za-z0-9_+\-]+(\/[A-Za-z0-9_+\-]+)*$/;
+
   function browserZone() {
+    var zone = null;
     try {
-      return Intl.DateTimeFormat().resolvedOptions().timeZone || null;
+      zone = Intl.DateTimeFormat().resolvedOptions().timeZone || null;
     } catch (e) {
       return null;
     }
+    return zone && zone.length <= 64 && ZONE_PATTERN.test(zone) ? zone : null;
   }
 
   /* Tell the server the browser's time zone (the middleware reads the `tz` cookie), and
@@ -36,7 +38,7 @@
       return;
     }
     document.cookie =
-      TZ_COOKIE + "=" + encodeURIComponent(zone) + "; path=/; max-age=31536000; SameSite=Lax";
+      TZ_COOKIE + "=" + zone + "; path=/; max-age=31536000; SameSite=Lax";
     if (readCookie(TZ_COOKIE) !== zone) {
       return; // cookies are blocked: reloading would not help
     }

@@ -89,8 +89,17 @@ def reltime(value: datetime | None) -> SafeString:
         '<time datetime="{}" title="{}">{}</time>',
         value.isoformat(),
         date_format(local, "j M Y, H:i T"),
-        naturaltime(value),
+        _one_unit(naturaltime(value)),
     )
+
+
+def _one_unit(text: str) -> str:
+    """ "2 weeks, 6 days ago" reads as "2 weeks ago" in a table; the tooltip has the rest."""
+    if ", " not in text:
+        return text
+    head, _, tail = text.partition(", ")
+    suffix = tail.split()[-1]
+    return f"{head} {'ago' if suffix == 'ago' else 'from now'}"
 
 
 @register.filter
