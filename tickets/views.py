@@ -13,7 +13,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.core.paginator import Paginator
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -23,6 +23,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods, require_POST
 
 from helpdesk.models import User
+from sla.display import METRIC_LABELS, ClockView, clock_view
 
 from . import selectors, services
 from .forms import LoginForm, QueueFilterForm, ReplyForm, SignupForm, TicketForm, TicketUpdateForm
@@ -79,9 +80,11 @@ def _agents() -> list[User]:
 
 
 def agent_queue_order(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    """The agent queue's order: urgent first, then the longest waiting.
+    """The agent queue's order, decided here only.
 
-    The one place that decides it; the SLA engine replaces it with the earliest due time.
+    The earliest SLA due time first (`sla_due_at`, kept by the services from the running
+    clocks); tickets without a running clock after them, urgent first, then the longest
+    waiting.
     """
     rank = Case(
         When(priority=Ticket.Priority.URGENT, then=Value(0)),
@@ -90,7 +93,7 @@ def agent_queue_order(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
         default=Value(3),
         output_field=IntegerField(),
     )
-    return qs.order_by(rank, "created_at", "id")
+    return qs.order_by(F("sla_due_at").asc(nulls_last=True), rank, "created_at", "id")
 
 
 # --- home and accounts -----------------------------------------------------------------
@@ -286,6 +289,29 @@ def _update_form(ticket: Ticket, posted: dict | None = None) -> TicketUpdateForm
     )
 
 
+def _clock_views(ticket: Ticket) -> list[ClockView]:
+    """The latest cycle of each of the ticket's SLA clocks, worded for people (one query)."""
+    latest = {clock.metric: clock for clock in ticket.clocks.order_by("started_at", "id")}
+    now = timezone.now()
+    order = list(METRIC_LABELS)
+    return [
+        clock_view(
+            metric=c.metric,
+            state=c.state,
+            breached=c.breached,
+            due_at=c.due_at,
+            warn_at=c.warn_at,
+            stopped_at=c.stopped_at,
+            breached_at=c.breached_at,
+            now=now,
+        )
+        for c in sorted(
+            latest.values(),
+            key=lambda c: order.index(c.metric) if c.metric in order else len(order),
+        )
+    ]
+
+
 def _agent_ticket_context(
     request: HttpRequest,
     ticket: Ticket,
@@ -302,6 +328,7 @@ def _agent_ticket_context(
         "reply_form": ReplyForm() if reply_form is None else reply_form,
         "update_form": _update_form(ticket) if update_form is None else update_form,
         "other_tickets": other_tickets,
+        "clocks": _clock_views(ticket),
     }
 
 

@@ -106,6 +106,9 @@ def test_signup_page_creates_an_account_and_signs_in(new_page):
     not os.environ.get("HELPDESK_SCREENSHOTS"),
     reason="set HELPDESK_SCREENSHOTS=1 to refresh docs/screenshots/",
 )
+# serialized_rollback: the data migrations' rows (the default SLA policy) come back after
+# earlier transactional tests flushed them, so the page shows real clocks.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_screenshots_of_the_ticket_pages(new_page):
     ticket = _demo_ticket()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -233,4 +236,5 @@ def _more_tickets() -> None:
             assignee=agents[i % len(agents)] if i % 2 else None,
             created_at=now - timedelta(hours=3 * i + 1),
             updated_at=now - timedelta(minutes=17 * i + 3),
+            sla_due_at=now + timedelta(minutes=[-50, 25, 140, 300, 900][i % 5]) if i < 6 else None,
         )

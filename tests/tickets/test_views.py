@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 
@@ -352,6 +353,22 @@ def test_agent_sees_internal_notes_and_events(conversation, agent):
 
 
 @pytest.mark.django_db
+def test_agent_page_shows_the_sla_clocks_of_the_default_policy(customer, agent):
+    with time_machine.travel(NOW, tick=False):
+        ticket = ticket_create(requester=customer, subject="Kettle", body="Leaks.", now=NOW)
+        response = client_for(agent).get(reverse("agent_ticket", args=[ticket.pk]))
+
+    assert [(c.label, c.tone, c.text) for c in response.context["clocks"]] == [
+        ("First response", "ok", "due in 4 h"),
+        ("Answer", "ok", "due in 1 d"),
+        ("Resolution", "ok", "due in 3 d"),
+    ]
+    assert '<span class="clock-text" title="2 Mar 2026, 13:00 UTC">due in 4 h</span>' in (
+        response.content.decode()
+    )
+
+
+@pytest.mark.django_db
 def test_agent_page_shows_requester_and_their_other_tickets(ticket, customer, agent):
     ticket_create(requester=customer, subject="Older one", body="x", now=NOW)
     ticket_create(requester=customer, subject="Another", body="x", now=NOW)
@@ -531,6 +548,25 @@ def test_queue_defaults_to_active_tickets_urgent_first_then_oldest(customer, age
         "unassigned": 5,
         "active": 5,
     }
+
+
+@pytest.mark.django_db
+def test_queue_puts_the_soonest_sla_due_time_first(customer, agent):
+    _ticket(customer, "no clock, urgent", priority="urgent")
+    _ticket(customer, "due later", sla_due_at=NOW + timedelta(hours=5))
+    _ticket(customer, "overdue, low", priority="low", sla_due_at=NOW - timedelta(hours=2))
+    _ticket(customer, "due soon", sla_due_at=NOW + timedelta(minutes=30))
+
+    with time_machine.travel(NOW, tick=False):
+        response = client_for(agent).get("/agent/")
+
+    html = response.content.decode()
+    subjects = [t.subject for t in response.context["page"]]
+    assert subjects == ["overdue, low", "due soon", "due later", "no clock, urgent"]
+    assert '<time class="due due-breached" datetime="2026-03-02T07:00:00+00:00"' in html
+    assert ">2 h overdue</time>" in html
+    assert ">in 30 min</time>" in html
+    assert ">in 5 h</time>" in html
 
 
 @pytest.mark.django_db

@@ -10,6 +10,7 @@ from django.utils.dateformat import format as date_format
 from django.utils.html import format_html, linebreaks, urlize
 from django.utils.safestring import SafeString, mark_safe
 
+from sla.display import humanize_duration
 from tickets.models import Ticket
 
 register = template.Library()
@@ -100,6 +101,28 @@ def _one_unit(text: str) -> str:
     head, _, tail = text.partition(", ")
     suffix = tail.split()[-1]
     return f"{head} {'ago' if suffix == 'ago' else 'from now'}"
+
+
+DUE_SOON = timedelta(hours=1)
+
+
+@register.filter
+def due(value: datetime | None) -> SafeString:
+    """An SLA due time as an agent acts on it: "in 3 h 12 min", or "2 h overdue" in red."""
+    if value is None:
+        return format_html('<span class="muted">{}</span>', "—")
+    left = value - timezone.now()
+    if left <= timedelta(0):
+        tone, text = "breached", f"{humanize_duration(-left)} overdue"
+    else:
+        tone, text = ("soon" if left <= DUE_SOON else "ok"), f"in {humanize_duration(left)}"
+    return format_html(
+        '<time class="due due-{}" datetime="{}" title="{}">{}</time>',
+        tone,
+        value.isoformat(),
+        date_format(timezone.localtime(value), "j M Y, H:i T"),
+        text,
+    )
 
 
 @register.filter
