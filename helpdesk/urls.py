@@ -9,6 +9,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    path("api/v1/inbound/email/", include("tickets.email.urls")),
     path("api/v1/", include("tickets.api_urls")),
     path("api/v1/", include(config_router().urls)),
     path("", include("tickets.urls")),

@@ -48,3 +48,6 @@ class MessageAdmin(admin.ModelAdmin):
     list_display = ("id", "ticket", "author", "public", "kind", "channel", "created_at")
     list_filter = ("public", "kind", "channel", "generic")
     raw_id_fields = ("ticket", "author")
+
+
+from .email import admin as email_admin  # noqa: E402,F401

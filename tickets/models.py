@@ -185,3 +185,6 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"Message {self.pk} on #{self.ticket_id}"
+
+
+from .email.models import *  # noqa: E402,F403

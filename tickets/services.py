@@ -14,6 +14,7 @@ from sla import services as sla
 from sla.models import Clock
 from sla.policies import TicketFacts
 
+from .email.outbound import email_reply_queue
 from .models import Message, Queue, Ticket
 
 PRIORITY_ORDER = [p.value for p in Ticket.Priority]
@@ -148,6 +149,8 @@ def ticket_reply_add(
     ticket.updated_at = now
     ticket.save(update_fields=fields)
     ticket_sla_due_refresh(ticket_ids=[ticket.pk])
+    if public and author.is_agent and ticket.channel == Message.Channel.EMAIL:
+        email_reply_queue(message=message)
     return message
 
 

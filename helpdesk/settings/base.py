@@ -205,3 +205,28 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# --- E-mail channel (tickets/email) -------------------------------------------------------
+# The shared secret of POST /api/v1/inbound/email/ (Authorization: Bearer ...); unset, the
+# endpoint answers 503. Mail from DEFAULT_FROM_EMAIL's address or any of these is our own.
+INBOUND_EMAIL_SECRET = os.environ.get("INBOUND_EMAIL_SECRET", "")
+HELPDESK_EMAIL_ADDRESSES = env_list("HELPDESK_EMAIL_ADDRESSES")
+INBOUND_EMAIL_MAX_BYTES = int(os.environ.get("INBOUND_EMAIL_MAX_BYTES", str(40 << 20)))
+EMAIL_ATTACHMENT_MAX_BYTES = int(os.environ.get("EMAIL_ATTACHMENT_MAX_BYTES", str(10 << 20)))
+EMAIL_ATTACHMENT_ALLOWED_TYPES = env_list(
+    "EMAIL_ATTACHMENT_ALLOWED_TYPES",
+    "image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain,text/csv,"
+    "application/zip,application/msword,application/vnd.ms-excel,"
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document,"
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,"
+    "application/vnd.oasis.opendocument.text,application/vnd.oasis.opendocument.spreadsheet",
+)
+# New tickets one sender may open by e-mail per window; more are held (kept, not ticketed).
+EMAIL_RATE_LIMIT_COUNT = int(os.environ.get("EMAIL_RATE_LIMIT_COUNT", "20"))
+EMAIL_RATE_LIMIT_WINDOW_SECONDS = int(os.environ.get("EMAIL_RATE_LIMIT_WINDOW_SECONDS", "3600"))
+# `manage.py ingest_email --imap` (IMAPS); credentials come from the environment only.
+IMAP_HOST = os.environ.get("IMAP_HOST", "")
+IMAP_PORT = int(os.environ.get("IMAP_PORT", "993"))
+IMAP_USER = os.environ.get("IMAP_USER", "")
+IMAP_PASSWORD = os.environ.get("IMAP_PASSWORD", "")
+IMAP_FOLDER = os.environ.get("IMAP_FOLDER", "INBOX")

@@ -1,0 +1,139 @@
+"""Outbound e-mail: agents' public replies on e-mail tickets go back to the customer.
+
+The reply is recorded (with its Message-ID and threading headers) in the same transaction as
+the message, and sent by the django-q2 worker after commit. A failed send raises, so the
+broker delivers the task again (Q_CLUSTER retry / max_attempts); each attempt is counted on
+the record, which ends `sent` or `failed`.
+"""
+
+from email.utils import formataddr, make_msgid, parseaddr
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.html import escape, linebreaks
+from django_q.tasks import async_task
+
+from ..models import Message, Ticket
+from .models import EmailRecord
+
+REFERENCES_MAX = 20  # RFC 5322 lets a client trim the list; keep the first and the newest
+
+
+def helpdesk_domain() -> str:
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    return address.rpartition("@")[2] or "helpdesk.localhost"
+
+
+def reply_to_address() -> str:
+    if settings.HELPDESK_EMAIL_ADDRESSES:
+        return settings.HELPDESK_EMAIL_ADDRESSES[0]
+    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+
+
+def reply_subject(ticket: Ticket) -> str:
+    reference = f"[#{ticket.pk}]"
+    subject = ticket.subject.replace(reference, "").strip()
+    return f"Re: {reference} {subject}".strip()
+
+
+def email_reply_queue(*, message: Message) -> EmailRecord | None:
+    """Record an agent's public reply as outbound mail and send it after commit.
+
+    Threading: In-Reply-To is the customer's last message on the ticket; References is the
+    ticket's mail so far (theirs and ours), oldest first, so every client files the reply
+    in the conversation and the customer's answer threads back.
+    """
+    ticket = message.ticket
+    to = ticket.requester.email
+    earlier = list(
+        EmailRecord.objects.filter(ticket=ticket)
+        .exclude(status__in=[EmailRecord.Status.IGNORED, EmailRecord.Status.HELD])
+        .order_by("created_at", "id")
+        .values_list("direction", "rfc_message_id")
+    )
+    last_inbound = [mid for direction, mid in earlier if direction == EmailRecord.Direction.INBOUND]
+    chain = [f"<{mid}>" for _, mid in earlier]
+    if len(chain) > REFERENCES_MAX:
+        chain = [chain[0], *chain[-(REFERENCES_MAX - 1) :]]
+    record = EmailRecord.objects.create(
+        direction=EmailRecord.Direction.OUTBOUND,
+        status=EmailRecord.Status.QUEUED if to else EmailRecord.Status.FAILED,
+        reason="" if to else "the requester has no e-mail address",
+        rfc_message_id=make_msgid(idstring=f"t{ticket.pk}.m{message.pk}", domain=helpdesk_domain())[
+            1:-1
+        ],
+        in_reply_to=f"<{last_inbound[-1]}>" if last_inbound else "",
+        references=" ".join(chain),
+        from_address=parseaddr(settings.DEFAULT_FROM_EMAIL)[1],
+        to_addresses=to,
+        subject=reply_subject(ticket),
+        created_at=message.created_at,
+        ticket=ticket,
+        message=message,
+    )
+    if to:
+        message_pk = message.pk
+        transaction.on_commit(
+            lambda: async_task("tickets.email.tasks.email_reply_send", message_pk)
+        )
+    return record
+
+
+def _render(record: EmailRecord, message: Message) -> EmailMultiAlternatives:
+    author = message.author.display_name if message.author else "Support"
+    site = settings.HELPDESK_SITE_URL.rstrip("/")
+    link = f"{site}/tickets/{record.ticket_id}/"
+    text = f"{message.body}\n\n-- \n{author}\nTicket #{record.ticket_id}: {link}\n"
+    html = (
+        '<!doctype html><html><body style="font-family:sans-serif">'
+        f"{linebreaks(escape(message.body))}"
+        f'<p style="color:#666">— {escape(author)}<br>'
+        f'<a href="{escape(link)}">Ticket #{record.ticket_id}</a></p></body></html>'
+    )
+    headers = {"Message-ID": f"<{record.rfc_message_id}>"}
+    if record.in_reply_to:
+        headers["In-Reply-To"] = record.in_reply_to
+    if record.references:
+        headers["References"] = record.references
+    mail = EmailMultiAlternatives(
+        subject=record.subject,
+        body=text,
+        from_email=formataddr((author, parseaddr(settings.DEFAULT_FROM_EMAIL)[1])),
+        to=[record.to_addresses],
+        reply_to=[reply_to_address()],
+        headers=headers,
+    )
+    mail.attach_alternative(html, "text/html")
+    return mail
+
+
+def email_reply_send(*, message_id: int) -> str:
+    """Send the outbound mail of one reply; raise when the server refuses, so the task is
+    retried. Safe to run twice: a sent reply is not sent again."""
+    record = (
+        EmailRecord.objects.select_related("message__author")
+        .filter(direction=EmailRecord.Direction.OUTBOUND, message_id=message_id)
+        .first()
+    )
+    if record is None or record.message is None:
+        return "nothing to send"
+    if record.status in (EmailRecord.Status.SENT, EmailRecord.Status.FAILED):
+        return f"already {record.status}"
+    EmailRecord.objects.filter(pk=record.pk).update(attempts=F("attempts") + 1)
+    record.refresh_from_db(fields=["attempts"])
+    try:
+        _render(record, record.message).send(fail_silently=False)
+    except Exception as exc:
+        final = record.attempts >= max(1, settings.Q_CLUSTER.get("max_attempts", 1))
+        record.status = EmailRecord.Status.FAILED if final else EmailRecord.Status.RETRYING
+        record.reason = f"attempt {record.attempts}: {type(exc).__name__}: {exc}"[:2000]
+        record.save(update_fields=["status", "reason"])
+        raise
+    record.status = EmailRecord.Status.SENT
+    record.reason = ""
+    record.sent_at = timezone.now()
+    record.save(update_fields=["status", "reason", "sent_at"])
+    return f"sent to {record.to_addresses}"
