@@ -106,9 +106,6 @@ def test_signup_page_creates_an_account_and_signs_in(new_page):
     not os.environ.get("HELPDESK_SCREENSHOTS"),
     reason="set HELPDESK_SCREENSHOTS=1 to refresh docs/screenshots/",
 )
-# serialized_rollback: the data migrations' rows (the default SLA policy) come back after
-# earlier transactional tests flushed them, so the page shows real clocks.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_screenshots_of_the_ticket_pages(new_page):
     ticket = _demo_ticket()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -737,3 +737,24 @@ def test_times_show_relative_with_the_absolute_time_in_the_viewers_zone(ticket, 
     html = client.get(reverse("ticket_detail", args=[ticket.pk])).content.decode()
 
     assert '<time datetime="2026-03-02T09:00:00+00:00" title="2 Mar 2026, 10:00 CET">' in html
+
+
+@pytest.mark.django_db
+def test_assign_to_me_button_without_js_wins_over_the_select(ticket, agent):
+    url = reverse("agent_ticket_update", args=[ticket.pk])
+    # A plain form submit sends every select, then the clicked button's value last.
+    data = "status=open&priority=normal&assignee=&queue=&assignee=" + str(agent.pk)
+
+    client_for(agent).post(url, data, content_type="application/x-www-form-urlencoded")
+
+    ticket.refresh_from_db()
+    assert ticket.assignee == agent
+
+
+@pytest.mark.django_db
+def test_customer_sees_a_banner_while_we_wait_for_them(ticket, customer, agent):
+    ticket_update(ticket=ticket, actor=agent, status=Ticket.Status.PENDING, now=NOW)
+
+    html = client_for(customer).get(reverse("ticket_detail", args=[ticket.pk])).content.decode()
+
+    assert "We are waiting for your reply." in html
