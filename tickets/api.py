@@ -42,7 +42,8 @@ from .serializers import (
 )
 
 _ERROR_TEXT = {
-    400: "Invalid input: `detail` sums it up, each invalid field has its messages.",
+    400: "Invalid input: `detail` sums it up, each invalid field (or query parameter) has its "
+    "messages.",
     401: "Not authenticated.",
     403: "Not allowed for this role.",
     404: "No such object, or not visible to the caller.",
@@ -202,7 +203,7 @@ class MeView(ApiView):
 
     @extend_schema(
         operation_id="me",
-        responses={200: UserSerializer, **errors(401)},
+        responses={200: UserSerializer, **errors(400, 401)},
         tags=["auth"],
         summary="The caller",
     )
@@ -269,7 +270,7 @@ class TicketDetailView(ApiView):
     @extend_schema(
         operation_id="tickets_retrieve",
         parameters=[TICKET_ID],
-        responses={200: TicketSerializer, **errors(401, 404)},
+        responses={200: TicketSerializer, **errors(400, 401, 404)},
         tags=["tickets"],
         summary="One ticket",
     )
@@ -321,7 +322,7 @@ class TicketMessagesView(ApiView, generics.ListAPIView):
     @extend_schema(
         operation_id="tickets_messages_list",
         parameters=[TICKET_ID],
-        responses={200: MessageSerializer(many=True), **errors(401, 404)},
+        responses={200: MessageSerializer(many=True), **errors(400, 401, 404)},
         tags=["tickets"],
         summary="A ticket's conversation (customers see public messages only)",
     )

@@ -7,6 +7,7 @@ clocks exist, no ticket is breached and "earliest due first" means "oldest first
 from django import forms
 from django.db.models import QuerySet
 from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema_field
 
 from .models import Ticket
 from .serializers import MAX_ID
@@ -44,6 +45,18 @@ class IdFilter(filters.Filter):
         super().__init__(*args, **kwargs)
 
 
+class StrictBooleanFilter(filters.Filter):
+    """`true` or `false`, nothing else (Django's NullBooleanField also reads "1", "yes"...)."""
+
+    field_class = forms.TypedChoiceField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("choices", [("true", "true"), ("false", "false")])
+        kwargs.setdefault("coerce", lambda value: value == "true")
+        kwargs.setdefault("empty_value", None)
+        super().__init__(*args, **kwargs)
+
+
 class TicketFilter(filters.FilterSet):
     kind = filters.ChoiceFilter(choices=Ticket.Kind.choices)
     status = filters.ChoiceFilter(choices=Ticket.Status.choices)
@@ -51,9 +64,9 @@ class TicketFilter(filters.FilterSet):
         field_name="queue__slug", max_length=50, help_text="The queue's slug."
     )
     assignee = IdFilter(field_name="assignee_id", help_text="The assignee's user id.")
-    breached = filters.BooleanFilter(
-        method="apply_breached", help_text="Only tickets with (true) or without (false) a breach."
-    )
+    breached = extend_schema_field(
+        {"type": "boolean", "description": "Only tickets with (true) or without (false) a breach."}
+    )(StrictBooleanFilter(method="apply_breached"))
     moderation = filters.ChoiceFilter(
         choices=Ticket.Moderation.choices,
         null_label="Not moderated",

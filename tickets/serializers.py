@@ -41,6 +41,28 @@ def printable(name: str) -> str:
     return name.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
+def json_type_error(field: serializers.Field, value: Any) -> str | None:
+    """The JSON type a field expects, when `value` is not of it.
+
+    DRF coerces by default (5 becomes "5", "yes" becomes True): a client sending the wrong
+    type has a bug, and the contract's types are what the schema says.
+    """
+    if value is None:
+        return None  # allow_null decides
+    if isinstance(field, serializers.BooleanField):
+        return None if isinstance(value, bool) else "Must be a boolean (true or false)."
+    if isinstance(field, serializers.IntegerField | serializers.PrimaryKeyRelatedField):
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        return None if ok else "Must be an integer."
+    if isinstance(field, serializers.MultipleChoiceField):
+        return None
+    if isinstance(
+        field, serializers.CharField | serializers.ChoiceField | serializers.SlugRelatedField
+    ):
+        return None if isinstance(value, str) else "Not a valid string."
+    return None
+
+
 class StrictInputMixin:
     # Rejects unknown fields and unstorable strings, naming each offending field. (A comment,
     # not a docstring: the schema would show it as every input serializer's description.)
@@ -54,6 +76,8 @@ class StrictInputMixin:
                     errors[printable(key)] = ["Unknown field."]
                 elif is_unstorable(value):
                     errors[key] = [UNSTORABLE_MESSAGE]
+                elif (wrong := json_type_error(self.fields[key], value)) is not None:
+                    errors[key] = [wrong]
             if errors:
                 raise serializers.ValidationError(errors)
         return super().to_internal_value(data)
