@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape, linebreaks
 from django_q.tasks import async_task
@@ -85,7 +86,7 @@ def email_reply_queue(*, message: Message) -> EmailRecord | None:
 def _render(record: EmailRecord, message: Message) -> EmailMultiAlternatives:
     author = message.author.display_name if message.author else "Support"
     site = settings.HELPDESK_SITE_URL.rstrip("/")
-    link = f"{site}/tickets/{record.ticket_id}/"
+    link = site + reverse("ticket_detail", args=[record.ticket_id])
     text = f"{message.body}\n\n-- \n{author}\nTicket #{record.ticket_id}: {link}\n"
     html = (
         '<!doctype html><html><body style="font-family:sans-serif">'

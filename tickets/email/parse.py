@@ -284,7 +284,7 @@ def html_to_text(html: str) -> str:
         line = line.replace("\xa0", " ").rstrip()
         if not parser.pre:
             line = line.strip()
-        lines.append(("> " * depth + line).rstrip() if depth else line)
+        lines.append(("> " * depth + line).rstrip() if depth and line else line)
     text = "\n".join(lines)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
@@ -409,8 +409,11 @@ def reply_text(text: str, *, subject: str = "", forwarded_by: str = "") -> str:
     head = lines[:start] if start is not None else lines
     while head and (not head[-1].strip() or head[-1].lstrip().startswith(">")):
         head = head[:-1]
-    while head and (not head[0].strip() or head[0].lstrip().startswith(">")):
-        head = head[1:]
+    body = head
+    while body and (not body[0].strip() or body[0].lstrip().startswith(">")):
+        body = body[1:]
+    if not any(line.lstrip().startswith(">") for line in body):
+        head = body  # bottom-posted under a quote; interleaved answers keep their quotes
     result = _trim(_strip_signature(head))
     if result:
         return result
