@@ -11,6 +11,7 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, status
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
@@ -22,7 +23,7 @@ from helpdesk.models import User
 from . import selectors, services
 from .filters import TicketFilter
 from .models import Message, Ticket
-from .permissions import AgentMayChange, IsCustomer, IsManager
+from .permissions import AgentMayChange, IsCustomer, IsManager, StrictTokenAuthentication
 from .serializers import (
     MAX_ID,
     UNSTORABLE_MESSAGE,
@@ -92,7 +93,8 @@ class Pagination(PageNumberPagination):
 
 
 class ApiView(generics.GenericAPIView):
-    # JSON bodies only, and no query-string value that the database could not compare.
+    # JSON bodies only, and no query-string value or token that the database could not compare.
+    authentication_classes = [StrictTokenAuthentication, SessionAuthentication]
     parser_classes = [JSONParser]
     pagination_class = Pagination
 

@@ -284,6 +284,23 @@ def test_an_invalid_token_is_a_401(customer):
     assert response.json() == {"detail": "Invalid token."}
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "header", ["Token abc\x00def", "Token " + "\x00" * 40, "Token " + "a" * 41, "Token a-b"]
+)
+def test_a_token_no_key_can_have_is_a_401_without_a_lookup(
+    customer, django_assert_num_queries, header
+):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=header)
+
+    with django_assert_num_queries(0):
+        response = client.get("/api/v1/me/")
+
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Invalid token."}
+
+
 # --- session auth -------------------------------------------------------------------------
 
 
