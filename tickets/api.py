@@ -4,6 +4,7 @@ and renders. JSON in and out; errors keep the shape of helpdesk.api.exception_ha
 
 import re
 
+from axes.helpers import get_cool_off
 from django.contrib.auth import authenticate, user_logged_in
 from django.db import IntegrityError
 from django.http import Http404
@@ -174,8 +175,6 @@ class TokenObtainView(ApiView):
 
 
 def _locked_out(request) -> exceptions.Throttled:
-    from axes.helpers import get_cool_off
-
     cool_off = get_cool_off(request)
     wait = int(cool_off.total_seconds()) if cool_off else None
     return exceptions.Throttled(wait=wait, detail="Too many failed log-in attempts.")
