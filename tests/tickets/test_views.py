@@ -570,6 +570,21 @@ def test_queue_puts_the_soonest_sla_due_time_first(customer, agent):
 
 
 @pytest.mark.django_db
+def test_queue_pages_follow_the_queue_order(customer, agent):
+    for i in range(55):
+        _ticket(customer, f"T{i:02d}", hours=-i, priority=["low", "urgent"][i % 2])
+    client = client_for(agent)
+
+    first = [t.subject for t in client.get("/agent/").context["page"]]
+    second = [t.subject for t in client.get("/agent/?page=2").context["page"]]
+
+    urgent = [f"T{i:02d}" for i in range(55) if i % 2][::-1]
+    low = [f"T{i:02d}" for i in range(55) if not i % 2][::-1]
+    assert first + second == urgent + low
+    assert (len(first), len(second)) == (50, 5)
+
+
+@pytest.mark.django_db
 def test_queue_filters(customer, other_customer, agent):
     billing = QueueFactory(slug="billing", name="Billing")
     _ticket(customer, "Refund please", queue=billing, assignee=agent)
@@ -620,8 +635,18 @@ def test_queue_htmx_request_returns_the_queue_section_only(customer, agent):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("rows", [5, 200])
+@pytest.mark.parametrize(
+    ("query", "queries"),
+    [
+        # session, user, queues, tab counts (one query), the page's rows (ids in a subquery)
+        ("?assignee=&queue=billing", 5),
+        ("?status=solved&q=Ticket", 5),
+        # no tab counts closed tickets: the paginator counts them
+        ("?status=all&priority=normal", 6),
+    ],
+)
 def test_queue_query_count_does_not_grow_with_tickets(
-    rows, customer, agent, django_assert_num_queries
+    rows, query, queries, customer, agent, django_assert_num_queries
 ):
     queue = QueueFactory(slug="billing", name="Billing")
     Ticket.objects.bulk_create(
@@ -631,6 +656,7 @@ def test_queue_query_count_does_not_grow_with_tickets(
             queue=queue,
             subject=f"Ticket {i}",
             body="x",
+            status="solved" if "solved" in query else "open",
             created_at=NOW,
             updated_at=NOW,
         )
@@ -638,11 +664,11 @@ def test_queue_query_count_does_not_grow_with_tickets(
     )
     client = client_for(agent)
 
-    # session, user, queues, tab counts (one query), page count, page rows
-    with django_assert_num_queries(6):
-        response = client.get("/agent/?assignee=&queue=billing")
+    with django_assert_num_queries(queries):
+        response = client.get(f"/agent/{query}")
 
     assert len(response.context["page"]) == min(rows, 50)
+    assert response.content.decode().count('class="cell-subject"') == min(rows, 50)
 
 
 # --- accounts ---------------------------------------------------------------------------
@@ -758,3 +784,35 @@ def test_customer_sees_a_banner_while_we_wait_for_them(ticket, customer, agent):
     html = client_for(customer).get(reverse("ticket_detail", args=[ticket.pk])).content.decode()
 
     assert "We are waiting for your reply." in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("rows", [5, 60])
+def test_my_tickets_query_count_does_not_grow_with_tickets(
+    rows, customer, django_assert_num_queries
+):
+    TicketFactory.create_batch(rows, requester=customer)
+    client = client_for(customer)
+
+    # session, user, page count, page rows
+    with django_assert_num_queries(4):
+        response = client.get("/tickets/")
+
+    assert len(response.context["page"]) == min(rows, 25)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("replies", [2, 40])
+def test_agent_ticket_query_count_does_not_grow_with_the_conversation(
+    replies, ticket, customer, agent, django_assert_num_queries
+):
+    for i in range(replies):
+        author = agent if i % 2 else customer
+        ticket_reply_add(ticket=ticket, author=author, body=f"Reply {i}", public=True, now=NOW)
+    client = client_for(agent)
+
+    # session, user, ticket, agents, queues, other tickets, clocks, messages
+    with django_assert_num_queries(8):
+        response = client.get(reverse("agent_ticket", args=[ticket.pk]))
+
+    assert response.content.decode().count('class="bubble"') == replies + 1
