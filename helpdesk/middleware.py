@@ -24,6 +24,10 @@ class ViewerTimezoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if request.path.startswith("/api/"):
+            # The API speaks UTC to programs; only pages follow the viewer.
+            timezone.deactivate()
+            return self.get_response(request)
         user = getattr(request, "user", None)
         zone = None
         if user is not None and user.is_authenticated:

@@ -1,13 +1,15 @@
 """Query-string filters of the ticket list.
 
-`filter_breached` and `order_by_due` stand in for the SLA engine, which replaces them: until
-clocks exist, no ticket is breached and "earliest due first" means "oldest first".
+`breached` reads the SLA clocks (a partial index covers breached ones); `ordering=due_at`
+sorts by the earliest running due time the tickets services keep on each ticket.
 """
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
+
+from sla.models import Clock
 
 from .models import Ticket
 from .serializers import MAX_ID
@@ -15,14 +17,15 @@ from .serializers import MAX_ID
 
 def filter_breached(queryset: QuerySet[Ticket], value: bool | None) -> QuerySet[Ticket]:
     """`breached=true`: tickets with a breached clock; `false`: those without."""
-    if value:
-        return queryset.none()
-    return queryset
+    if value is None:
+        return queryset
+    breached = Exists(Clock.objects.filter(ticket=OuterRef("pk"), breached=True))
+    return queryset.filter(breached if value else ~breached)
 
 
 def order_by_due(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    """Earliest running due time first."""
-    return queryset.order_by("created_at", "id")
+    """Earliest running due time first; tickets with no running clock last."""
+    return queryset.order_by(F("sla_due_at").asc(nulls_last=True), "id")
 
 
 ORDERINGS = {

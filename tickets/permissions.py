@@ -2,7 +2,6 @@
 
 import re
 
-from drf_spectacular.drainage import set_override
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import SAFE_METHODS, BasePermission
@@ -25,9 +24,6 @@ class StrictTokenAuthentication(TokenAuthentication):
 
 # The same "tokenAuth" scheme as TokenAuthentication's in the schema, on purpose: views that
 # still use the plain class (the settings default) describe the same header.
-set_override(StrictTokenAuthentication, "suppress_collision_warning", True)
-
-
 class IsCustomer(BasePermission):
     """Only customers open tickets through the API: agents and managers work them."""
 

@@ -64,7 +64,23 @@ def test_customer_creates_a_ticket(api_client, customer, queue):
         "rating": None,
         "target_url": "",
         "reason": "",
-        "sla": [],
+        "sla": [
+            {
+                "metric": metric,
+                "state": "running",
+                "breached": False,
+                "started_at": NOW_JSON,
+                "due_at": due,
+                "warn_at": warn,
+                "stopped_at": None,
+                "breached_at": None,
+            }
+            for metric, due, warn in [
+                ("first_response", "2026-03-02T13:00:00Z", "2026-03-02T12:00:00Z"),
+                ("answer", "2026-03-03T09:00:00Z", "2026-03-03T03:00:00Z"),
+                ("resolution", "2026-03-05T09:00:00Z", "2026-03-04T15:00:00Z"),
+            ]
+        ],
         "channel": "api",
         "requester_username": "carla",
     }
@@ -276,7 +292,8 @@ def varied(customer, other_customer, agent, queue):
         ({"moderation": "null"}, ["assigned", "queued", "plain"]),
         ({"breached": "true"}, []),
         ({"breached": "false"}, ["review", "assigned", "queued", "plain", "question"]),
-        ({"ordering": "due_at"}, ["question", "plain", "queued", "assigned", "review"]),
+        # Earliest running due time first; the question and review have no clock: last.
+        ({"ordering": "due_at"}, ["plain", "queued", "assigned", "question", "review"]),
         ({"ordering": "created_at", "kind": "support"}, ["plain", "queued", "assigned"]),
     ],
 )
@@ -285,6 +302,29 @@ def test_list_filters(api_client, agent, varied, params, expected):
 
     assert response.status_code == 200
     assert _ids(response) == [varied[name].pk for name in expected]
+
+
+@pytest.mark.django_db
+def test_breached_filter_and_due_ordering_follow_the_sweep(api_client, agent, customer):
+    from sla.sweep import sweep
+
+    late = _ticket(customer, minutes=0)
+    soon = _ticket(customer, minutes=200)
+    sweep(now=NOW + timedelta(minutes=241))  # late's first response (due 13:00) is breached
+
+    breached = api_client(agent).get("/api/v1/tickets/", {"breached": "true"})
+    fine = api_client(agent).get("/api/v1/tickets/", {"breached": "false"})
+    by_due = api_client(agent).get("/api/v1/tickets/", {"ordering": "due_at"})
+
+    assert _ids(breached) == [late.pk]
+    assert _ids(fine) == [soon.pk]
+    assert _ids(by_due) == [late.pk, soon.pk]
+    first = breached.json()["results"][0]["sla"][0]
+    assert (first["metric"], first["breached"], first["breached_at"]) == (
+        "first_response",
+        True,
+        "2026-03-02T13:00:00Z",
+    )
 
 
 @pytest.mark.django_db
@@ -741,7 +781,7 @@ def test_other_customer_cannot_read_or_post_messages(api_client, customer, other
 
 # count + page (with queue, requester, assignee and product joined). The SLA engine adds one
 # prefetch for the clocks of the page.
-TICKET_LIST_QUERIES = 2
+TICKET_LIST_QUERIES = 3
 # the ticket + count + page (authors joined)
 MESSAGE_LIST_QUERIES = 3
 
