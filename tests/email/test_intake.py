@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from helpdesk.models import User
 from tests.email.conftest import DATA, eml
@@ -601,3 +602,27 @@ def test_ticket_created_at_is_when_we_received_it_not_the_date_header(ingest):
     record = EmailRecord.objects.get()
     assert ticket.created_at == NOW + timedelta(days=3)
     assert record.sent_date == datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
+
+
+@pytest.mark.django_db
+def test_the_cost_of_a_message_does_not_grow_with_the_mailbox(django_assert_num_queries):
+    def queries(raw: bytes) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            email_ingest(raw=raw, now=NOW)
+        return len(ctx.captured_queries)
+
+    def reply(n: int) -> bytes:
+        return eml("rate_limit.eml", n=n).replace(
+            b"Subject: ", b"In-Reply-To: <rate-1@mail.example.com>\r\nSubject: "
+        )
+
+    email_ingest(raw=eml("rate_limit.eml", n=1), now=NOW)
+    early = (queries(eml("rate_limit.eml", n=2)), queries(reply(3)))
+    for n in range(4, 19):
+        email_ingest(raw=eml("rate_limit.eml", n=n), now=NOW)
+        email_ingest(raw=reply(100 + n), now=NOW)
+
+    assert (queries(eml("rate_limit.eml", n=19)), queries(reply(200))) == early
+    # A duplicate: one INSERT refused by the unique index, inside savepoints; nothing else.
+    with django_assert_num_queries(6):
+        assert email_ingest(raw=eml("rate_limit.eml", n=19), now=NOW).action == "duplicate"

@@ -6,7 +6,8 @@ broker delivers the task again (Q_CLUSTER retry / max_attempts); each attempt is
 the record, which ends `sent` or `failed`.
 """
 
-from email.utils import formataddr, make_msgid, parseaddr
+import secrets
+from email.utils import formataddr, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -63,9 +64,7 @@ def email_reply_queue(*, message: Message) -> EmailRecord | None:
         direction=EmailRecord.Direction.OUTBOUND,
         status=EmailRecord.Status.QUEUED if to else EmailRecord.Status.FAILED,
         reason="" if to else "the requester has no e-mail address",
-        rfc_message_id=make_msgid(idstring=f"t{ticket.pk}.m{message.pk}", domain=helpdesk_domain())[
-            1:-1
-        ],
+        rfc_message_id=f"t{ticket.pk}.m{message.pk}.{secrets.token_hex(6)}@{helpdesk_domain()}",
         in_reply_to=f"<{last_inbound[-1]}>" if last_inbound else "",
         references=" ".join(chain),
         from_address=parseaddr(settings.DEFAULT_FROM_EMAIL)[1],

@@ -632,7 +632,7 @@ def parse_email(
     sender_name, sender = _address(msg, "From")
     if not sender or "@" not in sender or sender.startswith("@") or sender.endswith("@"):
         sender_name, sender = _address(msg, "Sender")
-    if not sender or not re.fullmatch(r"[^@\s]+@[^@\s]+", sender):
+    if not sender or len(sender) > 254 or not re.fullmatch(r"[^@\s]+@[^@\s]+", sender):
         raise UnparseableEmail(f"no valid sender address (From: {_header(msg, 'From')[:200]!r})")
     sender = sender.lower()
     subject = _header(msg, "Subject").replace("\n", " ").strip()
