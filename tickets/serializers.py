@@ -135,6 +135,12 @@ class SignupSerializer(StrictInputMixin, serializers.Serializer):
             raise serializers.ValidationError("A user with that username already exists.")
         return value
 
+    def validate_email(self, value: str) -> str:
+        # E-mail intake finds customers by address: one account per address.
+        if User.objects.filter(email__iexact=value).exists():
+            raise serializers.ValidationError("An account with this e-mail address already exists.")
+        return value
+
     def validate(self, attrs):
         candidate = User(username=attrs["username"], email=attrs["email"])
         try:

@@ -423,3 +423,14 @@ def test_me(api_client, customer, agent, manager, username, role):
         "email": f"{username}@example.com",
         "role": role,
     }
+
+
+@pytest.mark.django_db
+def test_signup_refuses_an_e_mail_address_already_in_use(api_client, customer):
+    response = api_client(None).post(
+        "/api/v1/signup/",
+        {"username": "newbie", "password": "correct-horse-battery", "email": "CARLA@example.com"},
+    )
+
+    assert response.status_code == 400
+    assert response.json()["email"] == ["An account with this e-mail address already exists."]
