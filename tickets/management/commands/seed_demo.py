@@ -17,8 +17,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from helpdesk.models import User
+from sla import services as sla
 from tickets.models import Product, Queue, Ticket
-from tickets.services import ticket_create, ticket_reply_add, ticket_update
+from tickets.services import (
+    ticket_create,
+    ticket_facts,
+    ticket_reply_add,
+    ticket_sla_due_refresh,
+    ticket_update,
+)
 
 DEMO_PASSWORD = "demo-pass-2026"
 SEED = 2026
@@ -726,14 +733,17 @@ class Command(BaseCommand):
     def _exists(self, *, kind: str, requester: User, subject: str) -> bool:
         return Ticket.objects.filter(kind=kind, requester=requester, subject=subject).exists()
 
-    def _times(self, *, age_hours: float, steps: int) -> tuple[datetime, list[datetime]]:
+    def _times(
+        self, *, age_hours: float, gaps: list[tuple[float, float]]
+    ) -> tuple[datetime, list[datetime]]:
         """The creation time and one time per step, in order, all before now.
 
-        Gaps are drawn from the seeded generator even for tickets that already exist, so
-        one ticket's data never depends on which others were created.
+        Each gap, in hours, is drawn from its (low, high) range by the seeded generator,
+        even for tickets that already exist, so one ticket's data never depends on which
+        others were created; a conversation that would not fit its age is squeezed.
         """
         created = self.now - timedelta(hours=age_hours)
-        gaps = [self.rng.uniform(0.3, 9.0) for _ in range(steps)]
+        gaps = [self.rng.uniform(low, high) for low, high in gaps]
         room = (age_hours - 0.1) * 0.9
         scale = min(1.0, room / sum(gaps)) if gaps else 1.0
         times, t = [], created
@@ -742,8 +752,20 @@ class Command(BaseCommand):
             times.append(t)
         return created, times
 
+    @staticmethod
+    def _gap(spec: Support, step: tuple) -> tuple[float, float]:
+        """How long before a step happens, in hours: agents mostly within the 4 h first
+        response target, customers whenever they get to it."""
+        action, who = step[:2]
+        if action == "reply" and who == spec.requester:
+            return (1.0, 14.0)
+        return {"reply": (0.2, 3.5), "assign": (0.1, 1.5), "note": (0.1, 1.0)}.get(
+            action, (0.02, 0.5)
+        )
+
     def _support(self, spec: Support) -> None:
-        created_at, times = self._times(age_hours=spec.age_hours, steps=len(spec.steps))
+        gaps = [self._gap(spec, step) for step in spec.steps]
+        created_at, times = self._times(age_hours=spec.age_hours, gaps=gaps)
         requester = self.users[spec.requester]
         if self._exists(kind=Ticket.Kind.SUPPORT, requester=requester, subject=spec.subject):
             return
@@ -783,14 +805,14 @@ class Command(BaseCommand):
                 raise ValueError(f"Unknown step {step!r}")
             ticket.refresh_from_db()
 
-    # Questions, reviews and reports are created as rows here until the moderation and
-    # report services exist; then these helpers will call those services instead.
+    # Questions, reviews and reports are created as rows here, with their SLA clocks, until
+    # the tickets app has moderation and report services; then these helpers call those.
 
     def _content(
         self, *, kind: str, requester: str, subject: str, age_hours: float, decided: bool, **fields
     ) -> tuple[Ticket | None, datetime]:
         """The new ticket (None if it exists) and the time it was decided or answered."""
-        created_at, (decided_at,) = self._times(age_hours=age_hours, steps=1)
+        created_at, (decided_at,) = self._times(age_hours=age_hours, gaps=[(0.5, 20.0)])
         user = self.users[requester]
         if self._exists(kind=kind, requester=user, subject=subject):
             return None, decided_at
@@ -802,8 +824,13 @@ class Command(BaseCommand):
             updated_at=decided_at if decided else created_at,
             **fields,
         )
+        sla.sla_ticket_created(facts=ticket_facts(ticket), now=created_at)
         self.created["tickets"] += 1
         return ticket, decided_at
+
+    def _moderated(self, ticket: Ticket, now: datetime) -> None:
+        published = ticket.moderation == Ticket.Moderation.PUBLISHED
+        sla.sla_moderation_decided(facts=ticket_facts(ticket), published=published, now=now)
 
     def _note(self, ticket: Ticket, who: str, body: str, now: datetime, public: bool) -> None:
         ticket_reply_add(ticket=ticket, author=self.users[who], body=body, public=public, now=now)
@@ -820,16 +847,21 @@ class Command(BaseCommand):
             decided=moderation != "pending",
             product=self.products[sku],
             moderation=moderation,
-            status=Ticket.Status.OPEN if moderation == "pending" else Ticket.Status.SOLVED,
+            # A published question waits for its answer.
+            status=Ticket.Status.SOLVED if answer or rejection else Ticket.Status.OPEN,
             assignee=self.users[decided_by] if decided_by else None,
         )
         if ticket is None:
             return
+        if moderation != "pending":
+            self._moderated(ticket, decided_at)
         if answer:
-            self._note(ticket, answer[0], answer[1], decided_at, public=True)
+            answered_at = min(decided_at + timedelta(minutes=20), self.now)
+            self._note(ticket, answer[0], answer[1], answered_at, public=True)
         if rejection:
             agent, reason, explanation = rejection
             self._note(ticket, agent, f"Rejected ({reason}): {explanation}", decided_at, False)
+        ticket_sla_due_refresh(ticket_ids=[ticket.pk])
 
     def _review(self, requester, sku, rating, title, body, age_hours, moderation, rejection):
         ticket, decided_at = self._content(
@@ -845,9 +877,14 @@ class Command(BaseCommand):
             status=Ticket.Status.OPEN if moderation == "pending" else Ticket.Status.SOLVED,
             assignee=self.users[rejection[0]] if rejection else None,
         )
-        if ticket is not None and rejection:
+        if ticket is None:
+            return
+        if moderation != "pending":
+            self._moderated(ticket, decided_at)
+        if rejection:
             agent, reason, explanation = rejection
             self._note(ticket, agent, f"Rejected ({reason}): {explanation}", decided_at, False)
+        ticket_sla_due_refresh(ticket_ids=[ticket.pk])
 
     def _report(self, requester, target_url, reason, explanation, age_hours, outcome, decision):
         ticket, decided_at = self._content(
@@ -863,8 +900,12 @@ class Command(BaseCommand):
             status=Ticket.Status.OPEN if outcome is None else Ticket.Status.SOLVED,
             assignee=self.users[decision[0]] if decision else None,
         )
-        if ticket is not None and decision:
+        if ticket is None:
+            return
+        if decision:
+            sla.sla_report_decided(ticket_id=ticket.pk, now=decided_at)
             self._note(ticket, decision[0], decision[1], decided_at, public=True)
+        ticket_sla_due_refresh(ticket_ids=[ticket.pk])
 
     # --- output ---------------------------------------------------------------------------
 
