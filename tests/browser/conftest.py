@@ -4,7 +4,6 @@ Never `playwright install`: the browser is the system one at /usr/bin/chromium
 (`apt-get install -y chromium`). Without it, these tests are skipped.
 """
 
-import importlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,7 +27,10 @@ VIEWER_ZONE = "Europe/Paris"
 TIMEOUT_MS = 10_000
 
 
-@pytest.fixture(scope="session")
+# One browser per test, not per session: while Playwright runs, its event loop owns this
+# thread and Django's context-local connection handler gives the test's own setup and
+# teardown (serialized rollback, flush) another connection object than the one it prepared.
+@pytest.fixture
 def browser():
     if not CHROMIUM.exists():
         pytest.skip("chromium is not installed: apt-get install -y chromium")
@@ -41,23 +43,6 @@ def browser():
         )
         yield browser
         browser.close()
-
-
-@pytest.fixture(autouse=True)
-def default_sla_policy(transactional_db):
-    """The default SLA policy, as its data migration writes it.
-
-    Transactional tests flush every table afterwards, the data migrations' rows included;
-    put the policy back so tickets get their clocks as in production.
-    """
-    from sla.models import Policy
-
-    migration = importlib.import_module("sla.migrations.0002_default_policy")
-    Policy.objects.get_or_create(
-        order=1000,
-        name="Default 24/7",
-        defaults={"targets": migration.DEFAULT_TARGETS, "warn_percent": 75},
-    )
 
 
 class ConsoleErrors(list):

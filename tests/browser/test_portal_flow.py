@@ -15,7 +15,14 @@ from tests.factories import QueueFactory, TicketFactory, UserFactory
 from tickets import services
 from tickets.models import Queue, Ticket
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# The live server needs committed rows, hence transaction=True. serialized_rollback puts the
+# data migrations' rows (the default SLA policy) back before each test, and keeps the flush
+# afterwards from re-creating content types under new ids, which would break the next
+# serialized test (the sweep tests use the same setting).
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
