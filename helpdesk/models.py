@@ -2,6 +2,9 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 
 
+MANAGER_APPS = frozenset({"helpdesk", "tickets", "sla", "escalation"})
+
+
 class User(AbstractUser):
     """A person using the helpdesk; `role` decides what they see and may do."""
 
@@ -20,6 +23,18 @@ class User(AbstractUser):
 
     class Meta:
         indexes = [models.Index(fields=["role"], name="user_role_idx")]
+
+    def has_perm(self, perm: str, obj=None) -> bool:
+        """Managers configure the helpdesk in the admin: every permission of its own apps."""
+        if self.is_active and self.role == self.Role.MANAGER:
+            if perm.partition(".")[0] in MANAGER_APPS:
+                return True
+        return super().has_perm(perm, obj)
+
+    def has_module_perms(self, app_label: str) -> bool:
+        if self.is_active and self.role == self.Role.MANAGER and app_label in MANAGER_APPS:
+            return True
+        return super().has_module_perms(app_label)
 
     @property
     def is_manager(self) -> bool:

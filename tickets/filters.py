@@ -5,13 +5,14 @@ sorts by the earliest running due time the tickets services keep on each ticket.
 """
 
 from django import forms
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
 
 from sla.models import Clock
 
 from .models import Ticket
+from .selectors import ticket_order_by_due
 from .serializers import MAX_ID
 
 
@@ -23,13 +24,8 @@ def filter_breached(queryset: QuerySet[Ticket], value: bool | None) -> QuerySet[
     return queryset.filter(breached if value else ~breached)
 
 
-def order_by_due(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    """Earliest running due time first; tickets with no running clock last."""
-    return queryset.order_by(F("sla_due_at").asc(nulls_last=True), "id")
-
-
 ORDERINGS = {
-    "due_at": order_by_due,
+    "due_at": ticket_order_by_due,
     "created_at": lambda qs: qs.order_by("created_at", "id"),
     "-created_at": lambda qs: qs.order_by("-created_at", "-id"),
     "updated_at": lambda qs: qs.order_by("updated_at", "id"),

@@ -119,6 +119,12 @@ class Ticket(models.Model):
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status_idx"),
             models.Index(fields=["kind", "status"], name="ticket_kind_status_idx"),
             models.Index(fields=["status", "sla_due_at"], name="ticket_status_due_idx"),
+            # the agent queue's default view: active tickets by earliest due time
+            models.Index(
+                fields=["sla_due_at", "created_at", "id"],
+                name="ticket_active_due_idx",
+                condition=Q(status__in=["open", "pending"]),
+            ),
             # the moderation queue: pending content, oldest first
             models.Index(
                 fields=["created_at"],

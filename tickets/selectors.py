@@ -1,6 +1,6 @@
 """Reads: what a given user may see, with the joins each page needs in a fixed number of queries."""
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
 
 from helpdesk.models import User
@@ -41,3 +41,22 @@ def queue_counts(qs: QuerySet[Ticket]) -> dict[str, int]:
         solved=Count("id", filter=Q(status=Ticket.Status.SOLVED)),
         unassigned=Count("id", filter=Q(assignee__isnull=True, status__in=ACTIVE_STATUSES)),
     )
+
+
+PRIORITY_RANK = Case(
+    When(priority=Ticket.Priority.URGENT, then=Value(0)),
+    When(priority=Ticket.Priority.HIGH, then=Value(1)),
+    When(priority=Ticket.Priority.NORMAL, then=Value(2)),
+    default=Value(3),
+    output_field=IntegerField(),
+)
+
+
+def ticket_order_by_due(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """The agent queue's order, for pages and the API alike.
+
+    The earliest SLA due time first (`sla_due_at`, kept by the services from the running
+    clocks); tickets without a running clock after them, urgent first, then the longest
+    waiting.
+    """
+    return qs.order_by(F("sla_due_at").asc(nulls_last=True), PRIORITY_RANK, "created_at", "id")

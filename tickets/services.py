@@ -219,4 +219,11 @@ def user_signup(*, username: str, email: str, password: str) -> User:
 
 
 def user_create(*, username: str, email: str, password: str, role: str) -> User:
-    return User.objects.create_user(username=username, email=email, password=password, role=role)
+    """Managers get into the admin (is_staff), where they configure calendars and policies."""
+    return User.objects.create_user(
+        username=username,
+        email=email,
+        password=password,
+        role=role,
+        is_staff=role == User.Role.MANAGER,
+    )

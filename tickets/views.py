@@ -13,7 +13,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.core.paginator import Paginator
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -86,23 +86,6 @@ def _agents() -> list[User]:
             is_active=True,
         ).order_by("first_name", "username")
     )
-
-
-def agent_queue_order(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    """The agent queue's order, decided here only.
-
-    The earliest SLA due time first (`sla_due_at`, kept by the services from the running
-    clocks); tickets without a running clock after them, urgent first, then the longest
-    waiting.
-    """
-    rank = Case(
-        When(priority=Ticket.Priority.URGENT, then=Value(0)),
-        When(priority=Ticket.Priority.HIGH, then=Value(1)),
-        When(priority=Ticket.Priority.NORMAL, then=Value(2)),
-        default=Value(3),
-        output_field=IntegerField(),
-    )
-    return qs.order_by(F("sla_due_at").asc(nulls_last=True), rank, "created_at", "id")
 
 
 # --- home and accounts -----------------------------------------------------------------
@@ -250,12 +233,12 @@ def agent_queue(request: HttpRequest) -> HttpResponse:
     counts["active"] = counts["open"] + counts["pending"]
     # Pick the page's ids from the ticket table alone, then join the names for those rows
     # only: the database sorts narrow rows and never joins the whole queue.
-    ordered = agent_queue_order(_with_status(visible, f["status"]).select_related(None))
+    ordered = selectors.ticket_order_by_due(_with_status(visible, f["status"]).select_related(None))
     paginator = Paginator(ordered.values("pk"), AGENT_QUEUE_PAGE_SIZE)
     if f["status"] in counts:
         paginator.count = counts[f["status"]]  # known already: spare the COUNT(*)
     page = paginator.get_page(request.GET.get("page"))
-    page.object_list = agent_queue_order(
+    page.object_list = selectors.ticket_order_by_due(
         Ticket.objects.filter(pk__in=page.object_list)
         .select_related("queue", "requester", "assignee")
         .only(*QUEUE_ROW_FIELDS)

@@ -60,3 +60,26 @@ def test_admin_saves_a_valid_calendar_and_refuses_a_negative_target(admin_client
     assert refused.status_code == 200
     assert "The answer target must be a positive integer." in refused.content.decode()
     assert Policy.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_manager_created_through_the_api_configures_policies_in_the_admin(
+    api_client, manager, client
+):
+    created = api_client(manager).post(
+        "/api/v1/users/",
+        {
+            "username": "mona",
+            "password": "correct-horse-battery",
+            "email": "mona@example.com",
+            "role": "manager",
+        },
+    )
+    assert created.status_code == 201
+    from helpdesk.models import User
+
+    mona = User.objects.get(username="mona")
+    client.force_login(mona)
+
+    assert client.get("/admin/sla/policy/").status_code == 200
+    assert client.get("/admin/auth/group/").status_code == 403
