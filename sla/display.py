@@ -59,3 +59,47 @@ def clock_view(
         )
     tone = "warn" if now >= warn_at else "ok"
     return ClockView(metric, label, tone, f"due in {humanize_duration(due_at - now)}", due_at)
+
+
+@dataclass(frozen=True)
+class CustomerPromise:
+    """What the customer is promised, from the clock they are waiting on."""
+
+    text: str  # "We aim to answer by", "We promised an answer by"
+    at: datetime
+    late: bool
+
+
+PROMISE_VERBS = {
+    "answer": ("answer", "an answer"),
+    "next_response": ("reply", "a reply"),
+    "first_response": ("reply", "a reply"),
+    "moderation": ("decide", "a decision"),
+    "report_decision": ("decide", "a decision"),
+    "resolution": ("solve this", "a solution"),
+}
+# The clock a customer waits on, most telling first.
+PROMISE_ORDER = (
+    "moderation",
+    "report_decision",
+    "next_response",
+    "answer",
+    "first_response",
+    "resolution",
+)
+
+
+def customer_promise(
+    clocks: list[tuple[str, str, datetime]], now: datetime
+) -> CustomerPromise | None:
+    """`clocks` as (metric, state, due_at) of the latest cycles; None when nobody owes the
+    customer anything (every clock paused or stopped)."""
+    running = {metric: due for metric, state, due in clocks if state == "running"}
+    for metric in PROMISE_ORDER:
+        if metric in running:
+            due = running[metric]
+            verb, noun = PROMISE_VERBS[metric]
+            if now < due:
+                return CustomerPromise(f"We aim to {verb} by", due, late=False)
+            return CustomerPromise(f"We promised {noun} by", due, late=True)
+    return None

@@ -11,6 +11,7 @@ urlpatterns = [
     path("tickets/", views.my_tickets, name="my_tickets"),
     path("tickets/new/", views.ticket_new, name="ticket_new"),
     path("tickets/<int:ticket_id>/", views.ticket_detail, name="ticket_detail"),
+    path("tickets/<int:ticket_id>/sla/", views.ticket_sla, name="ticket_sla"),
     path("agent/", views.agent_queue, name="agent_queue"),
     path("agent/tickets/<int:ticket_id>/", views.agent_ticket, name="agent_ticket"),
     path(

@@ -23,7 +23,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods, require_POST
 
 from helpdesk.models import User
-from sla.display import METRIC_LABELS, ClockView, clock_view
+from sla.display import METRIC_LABELS, clock_view, customer_promise
 
 from . import selectors, services
 from .forms import LoginForm, QueueFilterForm, ReplyForm, SignupForm, TicketForm, TicketUpdateForm
@@ -180,9 +180,9 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
             return redirect("ticket_detail", ticket_id=ticket.pk)
         form = ReplyForm()
     context = {
-        "ticket": ticket,
         "conversation": selectors.message_list_for(user=request.user, ticket=ticket),
         "reply_form": form,
+        **_sla_context(request.user, ticket),
     }
     template = "tickets/ticket_detail.html"
     if request.method == "POST" and _wants_partial(request):
@@ -292,12 +292,24 @@ def _update_form(ticket: Ticket, posted: dict | None = None) -> TicketUpdateForm
     )
 
 
-def _clock_views(ticket: Ticket) -> list[ClockView]:
-    """The latest cycle of each of the ticket's SLA clocks, worded for people (one query)."""
+def _latest_clocks(ticket: Ticket) -> list:
+    """The latest cycle of each of the ticket's SLA clocks, in the table's order (one query)."""
     latest = {clock.metric: clock for clock in ticket.clocks.order_by("started_at", "id")}
-    now = timezone.now()
     order = list(METRIC_LABELS)
-    return [
+    return sorted(
+        latest.values(),
+        key=lambda c: order.index(c.metric) if c.metric in order else len(order),
+    )
+
+
+def _sla_context(user: User, ticket: Ticket) -> dict:
+    """Agents see every clock worded for action; the requester sees the promise made."""
+    clocks = _latest_clocks(ticket)
+    now = timezone.now()
+    if not user.is_agent:
+        promise = customer_promise([(c.metric, c.state, c.due_at) for c in clocks], now)
+        return {"ticket": ticket, "promise": promise}
+    views = [
         clock_view(
             metric=c.metric,
             state=c.state,
@@ -308,11 +320,17 @@ def _clock_views(ticket: Ticket) -> list[ClockView]:
             breached_at=c.breached_at,
             now=now,
         )
-        for c in sorted(
-            latest.values(),
-            key=lambda c: order.index(c.metric) if c.metric in order else len(order),
-        )
+        for c in clocks
     ]
+    return {"ticket": ticket, "clocks": views}
+
+
+@login_required
+@require_http_methods(["GET"])
+def ticket_sla(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """The SLA section of a ticket page; the page polls it so times stay true."""
+    ticket = selectors.ticket_get_for(user=request.user, ticket_id=ticket_id)
+    return render(request, "tickets/_sla.html", _sla_context(request.user, ticket))
 
 
 def _agent_ticket_context(
@@ -331,7 +349,7 @@ def _agent_ticket_context(
         "reply_form": ReplyForm() if reply_form is None else reply_form,
         "update_form": _update_form(ticket) if update_form is None else update_form,
         "other_tickets": other_tickets,
-        "clocks": _clock_views(ticket),
+        **_sla_context(request.user, ticket),
     }
 
 

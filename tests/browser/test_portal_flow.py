@@ -47,6 +47,8 @@ def test_customer_asks_agent_answers_customer_sees_the_reply(new_page):
     ticket = Ticket.objects.get()
     expect(customer.locator(".flash")).to_have_text(f"Ticket #{ticket.pk} created.")
     expect(customer).to_have_url(re.compile(rf"/tickets/{ticket.pk}/$"))
+    # with the promise of the answer clock, at once
+    expect(customer.locator("#sla .promise")).to_contain_text("We aim to answer by")
     customer.get_by_role("link", name="My tickets", exact=True).click()
     expect(customer.locator("table")).to_contain_text("Kettle leaks from the base")
     # and the times are shown in the browser's zone, reported through the tz cookie
@@ -59,6 +61,8 @@ def test_customer_asks_agent_answers_customer_sees_the_reply(new_page):
     expect(agent).to_have_url(re.compile(r"/agent/$"))
     agent.get_by_role("link", name="Kettle leaks from the base").click()
     expect(agent.locator("#ticket-header")).to_contain_text("Kettle leaks from the base")
+    expect(agent.locator("#sla")).to_contain_text("First response")
+    expect(agent.locator("#sla")).to_contain_text(re.compile(r"due in 3 h 5\d min"))
     agent.evaluate("window.__noReload = true")
 
     # and sends a public reply, then an internal note, then sets the status to pending

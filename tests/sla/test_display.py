@@ -67,3 +67,21 @@ def test_stopped_clocks_say_met_or_missed():
 
 def test_paused_clock():
     assert view(state="paused").text == "paused while waiting for the customer"
+
+
+def test_customer_promise_names_the_clock_they_wait_on():
+    from sla.display import CustomerPromise, customer_promise
+
+    due = NOW + timedelta(hours=2)
+    clocks = [
+        ("first_response", "stopped", NOW),
+        ("answer", "running", due),
+        ("resolution", "running", NOW + timedelta(days=2)),
+    ]
+
+    assert customer_promise(clocks, NOW) == CustomerPromise("We aim to answer by", due, late=False)
+    assert customer_promise(clocks, due) == CustomerPromise(
+        "We promised an answer by", due, late=True
+    )
+    assert customer_promise([("answer", "paused", due)], NOW) is None
+    assert customer_promise([("moderation", "running", due)], NOW).text == "We aim to decide by"

@@ -363,7 +363,7 @@ def test_agent_page_shows_the_sla_clocks_of_the_default_policy(customer, agent):
         ("Answer", "ok", "due in 1 d"),
         ("Resolution", "ok", "due in 3 d"),
     ]
-    assert '<span class="clock-text" title="2 Mar 2026, 13:00 UTC">due in 4 h</span>' in (
+    assert '<span class="clock-text" title="Mon 2 Mar 2026, 13:00 UTC">due in 4 h</span>' in (
         response.content.decode()
     )
 
