@@ -87,6 +87,7 @@ _QUOTED_LINE: Final = re.compile(r"^[ \t]*>[^\n]*(?:\n|$)", re.MULTILINE)
 _SIGNATURE_DELIMITER: Final = re.compile(r"^--[ \t]*$", re.MULTILINE)
 
 
+@lru_cache(maxsize=8192)
 def reply_body(text: str) -> str:
     """The message without greeting, sign-off, signature block and quoted e-mail text.
 
@@ -136,7 +137,7 @@ def _is_signature_line(line: str, before: str) -> bool:
 
 # --- normalisation and shingles -----------------------------------------------------------
 
-_URL: Final = re.compile(r"\b(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)+/\S*", re.IGNORECASE)
+_URL: Final = re.compile(r"\b(?:https?://|www\.)\S+|\b[\w-]++(?:\.[\w-]++)+/\S*", re.IGNORECASE)
 _EMAIL: Final = re.compile(r"\b[\w.+*-]+@[\w-]+(?:\.[\w-]+)+\b")
 _MID_SENTENCE_CAPITALISED: Final = re.compile(r"(?<=[a-z0-9,;)] )(?!I\b)[A-Z][\w'\u2019.-]*")
 _WITH_DIGIT: Final = re.compile(r"\b[\w'\u2019.-]*\d[\w'\u2019./:-]*")

@@ -40,6 +40,8 @@ TEMPLATE_SIMILARITY: Final = 0.5
 REPEAT_SIMILARITY: Final = 0.5
 SAME_QUESTION: Final = 0.3
 LONG_REPLY_WORDS: Final = 30
+MAX_CHARS: Final = 20_000
+"""Longer questions and replies are read up to here (quoted threads, pasted logs)."""
 QUESTIONS_COMPARED: Final = 12
 """Distinct questions of reuses read per call; the share of misfits extrapolates the rest."""
 
@@ -60,6 +62,9 @@ class RecentReply:
 
 @dataclass(frozen=True, slots=True)
 class Assessment:
+    """The verdict: ``score`` 0..1 (higher is more generic), ``generic`` from
+    ``GENERIC_THRESHOLD``, and the reasons an agent reads, strongest first."""
+
     generic: bool
     score: float
     reasons: list[str] = field(default_factory=list)
@@ -293,7 +298,7 @@ _WHY_QUESTION: Final = re.compile(
     r"|what does (?:it|this|that) mean)",
     re.IGNORECASE,
 )
-_WHERE_QUESTION: Final = re.compile(r"\bwhere\b[^.!?\n]*\?", re.IGNORECASE)
+_WHERE: Final = re.compile(r"\bwhere\b", re.IGNORECASE)
 _YES_NO_ANSWER: Final = re.compile(
     r"^\W*(?:yes|no|yep|nope|sure|unfortunately|sadly|correct|not|never|only|absolutely"
     r"|definitely|indeed|of course|yes and no)\b",
@@ -486,7 +491,11 @@ def _question(text: str) -> _Question:
         quantity=bool(_QUANTITY_QUESTION.search(body)),
         how_to=bool(_HOW_TO_QUESTION.search(body)),
         why=bool(_WHY_QUESTION.search(body)),
-        where=bool(_WHERE_QUESTION.search(body)),
+        where=any(
+            _WHERE.search(sentence)
+            for sentence in [subject, *sentences]
+            if sentence.rstrip().endswith("?")
+        ),
         content_words=sum(1 for term in terms.values() if term.weight >= 0.8),
     )
 
@@ -511,13 +520,17 @@ def _key_terms_label(question: _Question, limit: int = 4, exclude: Sequence[str]
         if current and (gap.strip() or "\n" in gap):
             phrases.append(" ".join(current))
             current = []
-        for term in _token_terms(match.group()) or [None]:
-            if term is not None and term.key in keys and term.key not in seen:
+        found = _token_terms(match.group())
+        for term in found:
+            if term.key in keys and term.key not in seen:
                 current.append(term.surface)
                 seen.add(term.key)
             elif current:
                 phrases.append(" ".join(current))
                 current = []
+        if not found and current:
+            phrases.append(" ".join(current))
+            current = []
     if current:
         phrases.append(" ".join(current))
     return ", ".join(f"'{phrase}'" for phrase in phrases[:limit])
@@ -607,9 +620,10 @@ class _Coverage:
     strength: float
     reason: str | None
     share: float
-    """Weighted share of the asking terms (focus >= 0.8) that the reply takes up, 0..1."""
+    """Weighted share of the asking terms that the reply takes up, 0..1: the terms of the
+    body's asking sentences, else all terms of full focus."""
     partial: str | None
-    """When the reply takes up some key terms but not half of the asking ones: the reason."""
+    """When the reply takes up a key term but at most half of the asking ones: the reason."""
 
 
 def _coverage(question: _Question, reply: _Reply) -> _Coverage:
@@ -680,16 +694,18 @@ def _stock_signal(question: _Question, reply: _Reply) -> tuple[float, str | None
 
 
 def _repeat_signal(reply: str, previous: Sequence[str]) -> tuple[float, str | None]:
+    if not previous:
+        return 0.0, None
     body = shingles(reply)
-    best = 0.0
+    best, position = 0.0, 0
     for index, earlier in enumerate(reversed(previous)):
         other = shingles(earlier)
         if not body or not other:
             continue
         common = len(body & other)
-        similarity = common / (len(body) + len(other) - common)
-        if similarity > best:
-            best, position = similarity, index
+        alike = common / (len(body) + len(other) - common)
+        if alike > best:
+            best, position = alike, index
     if best < REPEAT_SIMILARITY:
         return 0.0, None
     which = "the previous reply" if position == 0 else "an earlier reply"
@@ -706,6 +722,19 @@ def _question_overlap(first: _Question, second: _Question) -> float:
         return 0.0
     common = sum(min(a[k], b[k]) for k in a.keys() & b.keys())
     return common / (sum(a.values()) + sum(b.values()) - common)
+
+
+_RAW_WORD: Final = re.compile(r"[a-z]{3,}")
+
+
+@lru_cache(maxsize=8192)
+def _raw_words(text: str) -> frozenset[str]:
+    """Lower-case words of a whole message: a cheap first look before shingling it."""
+    return frozenset(_RAW_WORD.findall(text.lower()))
+
+
+def _overlap(first: frozenset[str], second: frozenset[str]) -> float:
+    return len(first & second) / (len(first | second) or 1)
 
 
 def _fits(question: _Question, said: frozenset[str]) -> bool:
@@ -731,9 +760,9 @@ def _template_signal(
     (the warranty text sent to warranty questions) is judged by how well it covers this
     question: reused widely and touching this question only at its edge, it is generic too.
     """
-    body = shingles(reply)
-    if not body:
+    if not recent or not parsed.words:
         return 0.0, None
+    body = shingles(reply)
     own: Fingerprint | None = None
     alike: list[tuple[int, str]] = []
     for candidate in recent:
@@ -742,6 +771,8 @@ def _template_signal(
         if candidate.fingerprint is not None:
             own = own or reply_fingerprint(reply)
             similar = similarity(own, candidate.fingerprint)
+        elif _overlap(_raw_words(reply), _raw_words(candidate.text)) < 0.25:
+            continue
         else:
             other = shingles(candidate.text)
             common = len(body & other)
@@ -883,7 +914,7 @@ _DESCRIPTION_REQUEST: Final = re.compile(
 _DONE: Final = re.compile(
     r"\b(?:i|we)(?:'ve| have)?\s+(?:already\s+|also\s+)?(?:tried|try|checked|cleaned|reset"
     r"|restarted|rebooted|updated|unsubscribed|cleared|reinstalled|looked|confirmed"
-    r"|told you)\b[^.!?\n,;]{0,60}(?![^.!?\n]*\?)"
+    r"|told you)\b[^.!?\n,;]{0,60}"
     r"|\bnot in (?:the )?spam\b[^.!?\n]{0,20}|\bneighbou?rs? (?:don't|do not|didn't) have it\b",
     re.IGNORECASE,
 )
@@ -895,9 +926,9 @@ _SUGGESTION: Final = re.compile(
 
 
 def _asks_for_given_signal(question: _Question, reply: _Reply) -> list[tuple[float, str]]:
-    sentences = [s for s in _SENTENCES.split(reply.body) if _REQUEST.search(s)]
-    if not sentences:
+    if not _REQUEST.search(reply.body):
         return []
+    sentences = [s for s in _SENTENCES.split(reply.body) if _REQUEST.search(s)]
     found: list[tuple[float, str]] = []
     for name, asked, given in _GIVEN:
         if not any(asked.search(sentence) for sentence in sentences):
@@ -918,7 +949,13 @@ def _asks_for_given_signal(question: _Question, reply: _Reply) -> list[tuple[flo
 
 
 def _already_done_signal(question: _Question, reply: _Reply) -> tuple[float, str | None]:
-    done = list(_DONE.finditer(question.body))
+    """A suggestion to do what the customer says they did ("I tried another socket")."""
+    done = [
+        match
+        for sentence in _SENTENCES.split(question.body)
+        if not sentence.rstrip().endswith("?")
+        for match in _DONE.finditer(sentence)
+    ]
     if not done:
         return 0.0, None
     for match in done:
@@ -952,8 +989,9 @@ def assess_reply(
     ``recent_replies``: replies on other tickets found as candidates (near-duplicates by
     fingerprint), as text or as ``RecentReply`` with the question they answered and a count.
     """
-    asked = _question(question)
-    said = _reply(reply)
+    asked = _question(question[:MAX_CHARS])
+    said = _reply(reply[:MAX_CHARS])
+    reply = reply[:MAX_CHARS]
     if not said.words:
         return Assessment(True, 1.0, ["Says nothing beyond a greeting and a signature"])
     coverage = _coverage(asked, said)

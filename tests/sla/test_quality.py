@@ -5,8 +5,11 @@ Pure functions over strings, no database.
 
 import subprocess
 import sys
+import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sla.fingerprints import reply_fingerprint
 from sla.quality import GENERIC_THRESHOLD, Assessment, RecentReply, assess_reply
@@ -446,3 +449,37 @@ def test_the_module_is_pure():
     )
 
     assert imported.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("question", "reply"),
+    [
+        ("I tried " * 5000 + "?", "Please try it."),
+        ("Subject\n\n" + "a" * 40000 + "/", "b/" * 10000),
+        ("Q\n\n" + "where " * 8000 + ".", "under the " * 4000),
+        ("Q\n\n" + "order number 12345 " * 2000, "please send your order number " * 1000),
+        ("Q\n\n" + "On " * 8000 + " wrote:", "> " * 8000),
+        ("Q\n\n" + "Kind regards\n" * 3000, "Best,\n" * 3000),
+        ("Q\n\n" + "we have forwarded your request to the " * 800, "thank you for " * 3000),
+    ],
+    ids=["tried", "slashes", "where", "order", "quotes", "sign-offs", "stock"],
+)
+def test_pathological_input_is_read_in_bounded_time(question, reply):
+    """No regular expression backtracks quadratically; long input is cut at MAX_CHARS."""
+    began = time.perf_counter()
+
+    assessment = assess_reply(question, reply)
+
+    assert time.perf_counter() - began < 0.5
+    assert 0.0 <= assessment.score <= 1.0
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=400), st.text(max_size=400), st.lists(st.text(max_size=200), max_size=3))
+def test_any_text_gets_a_consistent_verdict(question, reply, previous):
+    assessment = assess_reply(
+        question, reply, previous_replies=previous, recent_replies=[*previous, reply]
+    )
+
+    assert 0.0 <= assessment.score <= 1.0
+    assert assessment.generic == (assessment.score >= GENERIC_THRESHOLD)
