@@ -622,8 +622,9 @@ class _Coverage:
     share: float
     """Weighted share of the asking terms that the reply takes up, 0..1: the terms of the
     body's asking sentences, else all terms of full focus."""
-    partial: str | None
-    """When the reply takes up a key term but at most half of the asking ones: the reason."""
+    partial: tuple[str, ...] | None
+    """When the reply takes up a key term but at most half of the asking ones: those it
+    takes up (the reason is worded only when needed)."""
 
 
 def _coverage(question: _Question, reply: _Reply) -> _Coverage:
@@ -645,12 +646,12 @@ def _coverage(question: _Question, reply: _Reply) -> _Coverage:
     if any(focus[key] >= 0.8 for key in matched):
         if shape or share > 0.5:
             return _Coverage(0.0, None, share, None)
-        partial = _partial_reason(question, matched, _key_terms_label(question, exclude=matched))
+        partial = tuple(matched)
         if reply.stock_share >= 0.1:
             strength = min(0.7, 0.45 + reply.stock_share)
-            return _Coverage(strength, partial, share, partial)
+            return _Coverage(strength, _partial_reason(question, partial), share, partial)
         if share < 0.12 and reply.words >= LONG_REPLY_WORDS and novel >= 8:
-            return _Coverage(0.35, partial, share, partial)
+            return _Coverage(0.35, _partial_reason(question, partial), share, partial)
         return _Coverage(0.0, None, share, partial)
     label = _key_terms_label(question)
     reason = f"Shares no key term with the question: {label}" if label else None
@@ -665,7 +666,8 @@ def _coverage(question: _Question, reply: _Reply) -> _Coverage:
     return _Coverage(0.7, reason, share, None)
 
 
-def _partial_reason(question: _Question, matched: list[str], missing: str) -> str | None:
+def _partial_reason(question: _Question, matched: Sequence[str]) -> str | None:
+    missing = _key_terms_label(question, exclude=matched)
     if not missing:
         return None
     strong = [key for key in matched if question.terms[key].weight >= 0.8] or matched
@@ -805,9 +807,9 @@ def _template_signal(
         noun = "ticket" if misfits == 1 else "tickets"
         return strength, f"Reused on {misfits} other {noun} with different questions"
     reused = misfits + fits + unknown
-    if reused >= 3 and coverage.partial:
-        touches = coverage.partial[0].lower() + coverage.partial[1:]
-        return 0.55, f"Reused on {reused} other tickets; {touches}"
+    partial = _partial_reason(question, coverage.partial) if coverage.partial else None
+    if reused >= 3 and partial:
+        return 0.55, f"Reused on {reused} other tickets; {partial[0].lower()}{partial[1:]}"
     if unknown and coverage.share < 0.15:
         noun = "ticket" if unknown == 1 else "tickets"
         return min(0.6, 0.3 + 0.1 * math.log2(unknown + 1)), f"Reused on {unknown} other {noun}"
@@ -925,13 +927,24 @@ _SUGGESTION: Final = re.compile(
 )
 
 
+_ASKED_FOR: Final = re.compile(
+    "|".join(f"(?P<k{index}>{asked.pattern})" for index, (_, asked, _) in enumerate(_GIVEN)),
+    re.IGNORECASE,
+)
+
+
 def _asks_for_given_signal(question: _Question, reply: _Reply) -> list[tuple[float, str]]:
     if not _REQUEST.search(reply.body):
         return []
     sentences = [s for s in _SENTENCES.split(reply.body) if _REQUEST.search(s)]
+    kinds = {
+        int(str(match.lastgroup)[1:])
+        for sentence in sentences
+        for match in _ASKED_FOR.finditer(sentence)
+    }
     found: list[tuple[float, str]] = []
-    for name, asked, given in _GIVEN:
-        if not any(asked.search(sentence) for sentence in sentences):
+    for index, (name, asked, given) in enumerate(_GIVEN):
+        if index not in kinds:
             continue
         match = given.search(question.body)
         if not match and any(
