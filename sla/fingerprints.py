@@ -6,15 +6,16 @@ greeting line, the sign-off and signature block, quoted e-mail text, capitalised
 inside a sentence (names, product and brand names), and turns every token that holds a
 digit into ``0``. What is left is compared as a set of word 3-shingles (Jaccard).
 
-``reply_fingerprint`` condenses the shingle set into a MinHash signature of ``SIGNATURE_SIZE``
-32-bit values and ``BANDS`` band keys (each a signed 64-bit int, the band number mixed in),
-the classic LSH layout: two replies whose shingle sets have Jaccard similarity ``s`` share at
-least one band key with probability ``1 - (1 - s**ROWS)**BANDS`` — 0.99 at s = 0.8, 0.66 at
-0.6, 0.06 at 0.3, 0.0008 at 0.1 — so a lookup by band key finds the reuses of a template and
-almost nothing else. MinHash rather than SimHash because replies are short: a few changed
-words move a 64-bit SimHash by many bits, while MinHash estimates the Jaccard similarity the
-confirmation step uses. Every constant that shapes a stored value is fixed here; changing
-one means recomputing the stored fingerprints.
+``reply_fingerprint`` condenses the shingle set into a (one-permutation) MinHash signature of
+``SIGNATURE_SIZE`` 31-bit values and ``BANDS`` band keys of ``ROWS`` values each (each key a
+signed 64-bit int, the band number mixed in), the classic LSH layout: two replies whose
+shingle sets have Jaccard similarity ``s`` share at least one band key with probability
+about ``1 - (1 - s**ROWS)**BANDS`` — 0.99 at s = 0.8, 0.66 at 0.6, 0.06 at 0.3, 0.0008 at
+0.1 — so a lookup by band key finds the reuses of a template and almost nothing else.
+MinHash rather than SimHash because replies are short: a few changed words move a 64-bit
+SimHash by many bits, while MinHash estimates the Jaccard similarity the confirmation step
+uses. Every constant that shapes a stored value is fixed here; changing one means
+recomputing the stored fingerprints (``tests/sla/test_fingerprints.py`` pins one key).
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ NEAR_DUPLICATE: Final = 0.5
 _MASK31: Final = (1 << 31) - 1
 _GOLDEN: Final = 0x9E3779B1
 _EMPTY: Final = _MASK31
-_MIN_TOKENS_FOR_BANDS: Final = 4
+_MIN_SHINGLES_FOR_BANDS: Final = 2
 
 
 # --- envelope: greeting, sign-off, signature, quoted text ---------------------------------
@@ -206,13 +207,18 @@ class Fingerprint:
     bands: tuple[int, ...]
     size: int
 
-    def to_bytes(self) -> bytes:
-        return struct.pack(f"<{SIGNATURE_SIZE}I", *self.signature)
+    @classmethod
+    def from_signature(cls, signature: tuple[int, ...], *, size: int) -> Fingerprint:
+        """Rebuild a stored fingerprint from its signature and shingle count."""
+        bands = _bands(signature) if size >= _MIN_SHINGLES_FOR_BANDS else ()
+        return cls(signature=signature, bands=bands, size=size)
 
     @classmethod
-    def from_bytes(cls, data: bytes, *, size: int = 0) -> Fingerprint:
-        signature = struct.unpack(f"<{SIGNATURE_SIZE}I", data)
-        return cls(signature=signature, bands=_bands(signature), size=size)
+    def from_bytes(cls, data: bytes, *, size: int) -> Fingerprint:
+        return cls.from_signature(struct.unpack(f"<{SIGNATURE_SIZE}I", data), size=size)
+
+    def to_bytes(self) -> bytes:
+        return struct.pack(f"<{SIGNATURE_SIZE}I", *self.signature)
 
 
 def _shingle_hash(shingle: str) -> int:
@@ -257,12 +263,7 @@ def reply_fingerprint(text: str) -> Fingerprint:
             distance += 1
             borrowed = bins[(index + distance) % SIGNATURE_SIZE]
         signature.append(((borrowed >> 28) + distance * _GOLDEN) & _MASK31)
-    enough = len(grams) + SHINGLE - 1 >= _MIN_TOKENS_FOR_BANDS
-    return Fingerprint(
-        signature=tuple(signature),
-        bands=_bands(tuple(signature)) if enough else (),
-        size=len(grams),
-    )
+    return Fingerprint.from_signature(tuple(signature), size=len(grams))
 
 
 def similarity(first: Fingerprint, second: Fingerprint) -> float:
