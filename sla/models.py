@@ -111,6 +111,11 @@ class Clock(models.Model):
             models.Index(fields=["ticket", "metric"], name="clock_ticket_metric_idx"),
             models.Index(fields=["ticket"], name="clock_breached_idx", condition=Q(breached=True)),
             models.Index(fields=["metric", "started_at"], name="clock_metric_started_idx"),
+            models.Index(
+                fields=["started_at"],
+                name="clock_moderation_open_idx",
+                condition=Q(metric="moderation", state__in=["running", "paused"]),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -34,6 +34,24 @@ START_METRICS = {
 }
 
 
+# Public content always gets a moderation clock, so the built-in 7-day rule (sla.sweep) holds
+# "whatever the policy says", even with no policy setting a moderation target.
+UNPUBLISHED_LIMIT = timedelta(days=7)
+FALLBACK_POLICIES = {
+    M.MODERATION: PolicySnapshot(
+        id=None,
+        order=0,
+        kinds=frozenset(),
+        queues=frozenset(),
+        priorities=frozenset(),
+        calendar_id=None,
+        calendar=None,
+        targets={M.MODERATION: int(UNPUBLISHED_LIMIT.total_seconds() // 60)},
+        warn_percent=75,
+    )
+}
+
+
 # --- the lifecycle: one function per thing that happens to a ticket -----------------------
 
 
@@ -143,7 +161,7 @@ def clocks_start(
     for metric in metrics:
         if metric in cycles and metric != M.NEXT_RESPONSE:
             continue
-        policy = policy_for(policies, facts, metric)
+        policy = policy_for(policies, facts, metric) or FALLBACK_POLICIES.get(metric)
         if policy is None:
             continue
         calendar_id = policy.calendar_id

@@ -10,7 +10,7 @@ one finds the same clocks still unmarked.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import connection, transaction
 
@@ -20,14 +20,21 @@ CLOCK = Clock._meta.db_table
 EVENT = Event._meta.db_table
 
 
+UNPUBLISHED_LIMIT = timedelta(days=7)
+
+
 @dataclass(frozen=True)
 class SweepResult:
     warnings: int
     breaches: int
+    unpublished: int = 0
 
 
-def _mark(*, kind: str, condition: str, flag_sql: str, now: datetime) -> int:
-    """Record `kind` events for the running clocks matching `condition`, then mark them."""
+def _mark(
+    *, kind: str, condition: str, flag_sql: str | None, now: datetime, params: dict | None = None
+) -> int:
+    """Record `kind` events for the clocks matching `condition`, then mark them."""
+    params = {"kind": kind, "now": now, **(params or {})}
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
@@ -35,37 +42,45 @@ def _mark(*, kind: str, condition: str, flag_sql: str, now: datetime) -> int:
                 (ticket_id, clock_id, kind, level, metric, subject_key, created_at, detail)
             SELECT ticket_id, id, %(kind)s, 1, metric, '', %(now)s, '{{}}'
             FROM {CLOCK}
-            WHERE state = 'running' AND {condition}
+            WHERE {condition}
             ON CONFLICT DO NOTHING
             """,
-            {"kind": kind, "now": now},
+            params,
         )
         inserted = cursor.rowcount
-        cursor.execute(
-            f"UPDATE {CLOCK} SET {flag_sql} WHERE state = 'running' AND {condition}",
-            {"now": now},
-        )
+        if flag_sql:
+            cursor.execute(f"UPDATE {CLOCK} SET {flag_sql} WHERE {condition}", params)
     return max(inserted, 0)
 
 
 def sweep(*, now: datetime) -> SweepResult:
-    """One sweep: four statements in one transaction.
+    """One sweep: five statements in one transaction.
 
     A clock already past due gets its breach but no warning: a warning is a chance to act
-    before the breach, not a second alarm after it.
+    before the breach, not a second alarm after it. Public content still waiting for its
+    moderation decision 7 calendar days after submission raises `unpublished_7_days`,
+    whatever the policy (every question and review has a moderation clock).
     """
     with transaction.atomic():
         warnings = _mark(
             kind=Event.Kind.WARNING,
-            condition="warned_at IS NULL AND NOT breached AND warn_at <= %(now)s "
-            "AND due_at > %(now)s",
+            condition="state = 'running' AND warned_at IS NULL AND NOT breached "
+            "AND warn_at <= %(now)s AND due_at > %(now)s",
             flag_sql="warned_at = warn_at",
             now=now,
         )
         breaches = _mark(
             kind=Event.Kind.BREACH,
-            condition="NOT breached AND due_at <= %(now)s",
+            condition="state = 'running' AND NOT breached AND due_at <= %(now)s",
             flag_sql="breached = true, breached_at = due_at",
             now=now,
         )
-    return SweepResult(warnings=warnings, breaches=breaches)
+        unpublished = _mark(
+            kind=Event.Kind.UNPUBLISHED_7_DAYS,
+            condition="metric = 'moderation' AND state IN ('running', 'paused') "
+            "AND started_at <= %(limit)s",
+            flag_sql=None,
+            now=now,
+            params={"limit": now - UNPUBLISHED_LIMIT},
+        )
+    return SweepResult(warnings=warnings, breaches=breaches, unpublished=unpublished)

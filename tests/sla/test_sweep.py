@@ -89,10 +89,10 @@ def test_the_sweep_runs_a_fixed_number_of_statements(customer, n, django_assert_
         for t in tickets
     )
 
-    # Savepoint, two INSERT ... SELECT, two UPDATE, release.
-    with django_assert_num_queries(6):
+    # Savepoint, three INSERT ... SELECT, two UPDATE, release.
+    with django_assert_num_queries(7):
         sweep(now=T0 + timedelta(minutes=50))
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         result = sweep(now=T0 + timedelta(minutes=70))
 
     assert result.breaches == n
@@ -189,3 +189,55 @@ def test_two_sweeps_at_once_record_each_breach_once(customer):
     assert results["second"].breaches == 0
     assert Event.objects.filter(kind="breach").count() == 20
     assert Event.objects.filter(kind="breach").values("clock").distinct().count() == 20
+
+
+def _question(customer, now):
+    from sla.services import sla_ticket_created
+    from tests.factories import ProductFactory
+    from tickets.services import ticket_facts
+
+    question = TicketFactory(
+        kind="question",
+        requester=customer,
+        product=ProductFactory(),
+        moderation="pending",
+        created_at=now,
+    )
+    sla_ticket_created(facts=ticket_facts(question), now=now)
+    return question
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("policies", ["default", "none"])
+def test_content_unpublished_7_calendar_days_raises_one_critical_event(customer, policies):
+    from io import StringIO
+
+    from sla.models import Policy
+
+    if policies == "none":
+        Policy.objects.all().delete()  # the rule holds whatever the policy says
+    question = _question(customer, T0)
+
+    with time_machine.travel(T0 + timedelta(days=7) - timedelta(seconds=1), tick=False):
+        call_command("sla_sweep", stdout=StringIO())
+    assert not Event.objects.filter(kind="unpublished_7_days").exists()
+    for minutes in (0, 1, 60):
+        with time_machine.travel(T0 + timedelta(days=7, minutes=minutes), tick=False):
+            call_command("sla_sweep", stdout=StringIO())
+
+    assert list(
+        Event.objects.filter(kind="unpublished_7_days").values_list("ticket_id", "metric", "level")
+    ) == [(question.pk, "moderation", 1)]
+
+
+@pytest.mark.django_db
+def test_content_decided_in_time_raises_nothing(customer):
+    from sla.services import sla_moderation_decided
+    from tickets.services import ticket_facts
+
+    question = _question(customer, T0)
+    sla_moderation_decided(facts=ticket_facts(question), published=True, now=T0 + timedelta(days=6))
+
+    sweep(now=T0 + timedelta(days=8))
+
+    assert not Event.objects.filter(kind="unpublished_7_days").exists()
