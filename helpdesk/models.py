@@ -1,7 +1,6 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
-
 MANAGER_APPS = frozenset({"helpdesk", "tickets", "sla", "escalation"})
 
 
@@ -26,9 +25,9 @@ class User(AbstractUser):
 
     def has_perm(self, perm: str, obj=None) -> bool:
         """Managers configure the helpdesk in the admin: every permission of its own apps."""
-        if self.is_active and self.role == self.Role.MANAGER:
-            if perm.partition(".")[0] in MANAGER_APPS:
-                return True
+        manager = self.is_active and self.role == self.Role.MANAGER
+        if manager and perm.partition(".")[0] in MANAGER_APPS:
+            return True
         return super().has_perm(perm, obj)
 
     def has_module_perms(self, app_label: str) -> bool:
@@ -52,3 +51,37 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.get_full_name() or self.username
+
+
+class Notification(models.Model):
+    """An in-app notice to one person, also sent by e-mail unless they opted out.
+
+    Lives in the project package so every app can notify without importing another app.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=40)
+    ticket = models.ForeignKey(
+        "tickets.Ticket",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    text = models.TextField(max_length=4000)
+    url = models.CharField(max_length=300, blank=True, default="")
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="notification_user_idx"),
+            models.Index(
+                fields=["user"], name="notification_unread_idx", condition=models.Q(read_at=None)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.user_id}"

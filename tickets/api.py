@@ -11,7 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions, generics, status
+from rest_framework import exceptions, generics, serializers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.pagination import PageNumberPagination
@@ -19,7 +19,8 @@ from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
-from helpdesk.models import User
+from helpdesk.models import Notification, User
+from helpdesk.notifications import notification_mark_read
 
 from . import selectors, services
 from .filters import TicketFilter
@@ -356,3 +357,55 @@ class TicketMessagesView(ApiView, generics.ListAPIView):
         except PermissionError as exc:
             raise exceptions.PermissionDenied(str(exc)) from None
         return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
+
+
+# --- notifications --------------------------------------------------------------------------
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "ticket", "text", "url", "created_at", "read_at"]
+        read_only_fields = fields
+
+
+class NotificationListView(ApiView, generics.ListAPIView):
+    serializer_class = NotificationSerializer
+    permission_classes = [IsAuthenticated]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Notification.objects.none()
+        return Notification.objects.filter(user=self.request.user).order_by("-created_at", "-id")
+
+    @extend_schema(
+        operation_id="notifications_list",
+        responses={200: NotificationSerializer(many=True), **errors(400, 401)},
+        tags=["notifications"],
+        summary="The caller's in-app notifications, newest first",
+    )
+    def get(self, request, *args, **kwargs):
+        return self.list(request, *args, **kwargs)
+
+
+class NotificationReadView(ApiView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="notifications_read",
+        request=None,
+        parameters=[
+            OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Id")
+        ],
+        responses={200: NotificationSerializer, **errors(401, 404)},
+        tags=["notifications"],
+        summary="Mark one of the caller's notifications read",
+    )
+    def post(self, request, id: str):
+        try:
+            notification = notification_mark_read(
+                user=request.user, notification_id=ticket_id(id), now=timezone.now()
+            )
+        except Notification.DoesNotExist:
+            raise Http404("No such notification.") from None
+        return Response(NotificationSerializer(notification).data)

@@ -17,4 +17,10 @@ urlpatterns = [
         api.TicketMessagesView.as_view(),
         name="api-ticket-messages",
     ),
+    path("notifications/", api.NotificationListView.as_view(), name="api-notifications"),
+    path(
+        "notifications/<str:id>/read/",
+        api.NotificationReadView.as_view(),
+        name="api-notification-read",
+    ),
 ]
