@@ -4,6 +4,7 @@
 string "tickets.Ticket" and are driven by explicit calls from the tickets services.
 """
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -167,3 +168,65 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} on #{self.ticket_id}"
+
+
+class ReplyFingerprint(models.Model):
+    """A sent public agent reply, fingerprinted, so template reuse is an index lookup.
+
+    `template` groups near-duplicates: a new reply joins the template of its closest stored
+    match, or starts its own. `not_answered` counts the requester's "this did not answer
+    my question" against the reply's author and template.
+    """
+
+    message = models.OneToOneField(
+        "tickets.Message", on_delete=models.CASCADE, related_name="fingerprint"
+    )
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.CASCADE, related_name="reply_fingerprints"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reply_fingerprints",
+    )
+    sent_at = models.DateTimeField()
+    signature = models.BinaryField(max_length=128)
+    shingle_count = models.PositiveIntegerField()
+    question_excerpt = models.TextField(max_length=1000, blank=True)
+    template = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="uses"
+    )
+    generic = models.BooleanField(default=False)
+    score = models.FloatField(default=0)
+    not_answered = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["author", "sent_at"], name="replyfp_author_sent_idx"),
+            models.Index(fields=["template", "sent_at"], name="replyfp_template_sent_idx"),
+            models.Index(fields=["sent_at"], name="replyfp_sent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Fingerprint of message {self.message_id}"
+
+
+class ReplyBand(models.Model):
+    """One LSH band key of a fingerprint: replies sharing a key are reuse candidates."""
+
+    fingerprint = models.ForeignKey(
+        ReplyFingerprint, on_delete=models.CASCADE, related_name="bands"
+    )
+    key = models.BigIntegerField()
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "sent_at"], name="replyband_key_sent_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["fingerprint", "key"], name="replyband_fp_key_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"Band {self.key} of fingerprint {self.fingerprint_id}"

@@ -356,7 +356,10 @@ class TicketMessagesView(ApiView, generics.ListAPIView):
             raise Conflict(str(exc)) from None
         except PermissionError as exc:
             raise exceptions.PermissionDenied(str(exc)) from None
-        return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
+        return Response(
+            MessageSerializer(message, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 # --- notifications --------------------------------------------------------------------------

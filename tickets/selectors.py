@@ -60,3 +60,20 @@ def ticket_order_by_due(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
     waiting.
     """
     return qs.order_by(F("sla_due_at").asc(nulls_last=True), PRIORITY_RANK, "created_at", "id")
+
+
+def agent_replies(ticket: Ticket) -> list[Message]:
+    """The public replies agents have sent on the ticket, oldest first."""
+    return list(
+        ticket.messages.filter(public=True, kind=Message.Kind.REPLY)
+        .exclude(author_id=ticket.requester_id)
+        .order_by("created_at", "id")
+    )
+
+
+def ticket_question_text(ticket: Ticket) -> str:
+    """Everything the customer has asked on the ticket: subject, body and their messages."""
+    theirs = ticket.messages.filter(
+        author_id=ticket.requester_id, public=True, kind=Message.Kind.REPLY
+    ).values_list("body", flat=True)
+    return "\n\n".join([ticket.subject, ticket.body, *theirs])

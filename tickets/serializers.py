@@ -267,6 +267,12 @@ class TicketUpdateSerializer(StrictInputMixin, serializers.Serializer):
 
 
 class MessageSerializer(serializers.ModelSerializer):
+    generic = serializers.BooleanField(
+        read_only=True,
+        allow_null=True,
+        help_text="Whether an agent's public reply was judged generic; null for customers, "
+        "who never see the verdict.",
+    )
     generic_reasons = serializers.ListField(child=serializers.CharField(), read_only=True)
 
     class Meta:
@@ -283,6 +289,13 @@ class MessageSerializer(serializers.ModelSerializer):
             "kind",
         ]
         read_only_fields = fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is None or not request.user.is_agent:
+            data["generic"], data["generic_reasons"] = None, []
+        return data
 
 
 class MessageCreateSerializer(StrictInputMixin, serializers.Serializer):

@@ -11,9 +11,11 @@ from django.db.models import OuterRef, Subquery
 
 from helpdesk.models import User
 from sla import services as sla
-from sla.models import Clock
+from sla.models import Clock, Event
 from sla.policies import TicketFacts
+from sla.replies import reply_assess, reply_record
 
+from . import selectors
 from .email.outbound import email_reply_queue
 from .models import Message, Queue, Ticket
 
@@ -118,11 +120,18 @@ def ticket_reply_add(
         public = True
     if ticket.status == Ticket.Status.CLOSED and not author.is_agent:
         raise TicketError("This ticket is closed; please open a new one.")
-    agent_replied_before = (
-        ticket.messages.filter(public=True, kind=Message.Kind.REPLY)
-        .exclude(author_id=ticket.requester_id)
-        .exists()
-    )
+    earlier_replies = selectors.agent_replies(ticket)
+    agent_reply = public and author.is_agent and not is_requester
+    assessed = None
+    if agent_reply:
+        question = selectors.ticket_question_text(ticket)
+        assessed = reply_assess(
+            ticket_id=ticket.pk,
+            question=question,
+            reply=body,
+            previous_replies=[m.body for m in earlier_replies],
+            now=now,
+        )
     message = Message.objects.create(
         ticket=ticket,
         author=author,
@@ -130,7 +139,18 @@ def ticket_reply_add(
         public=public,
         channel=channel,
         created_at=now,
+        generic=bool(assessed and assessed[0].generic),
+        generic_reasons=assessed[0].reasons if assessed and assessed[0].generic else [],
     )
+    if assessed is not None:
+        _reply_quality_record(
+            ticket=ticket,
+            message=message,
+            question=question,
+            assessed=assessed,
+            earlier_replies=earlier_replies,
+            now=now,
+        )
     fields = ["updated_at"]
     if is_requester and not author.is_agent:
         old_status = ticket.status
@@ -140,7 +160,7 @@ def ticket_reply_add(
             sla.sla_status_changed(ticket_id=ticket.pk, old=old_status, new=ticket.status, now=now)
         sla.sla_customer_replied(
             facts=ticket_facts(ticket),
-            agent_replied_before=agent_replied_before,
+            agent_replied_before=bool(earlier_replies),
             now=now,
             queue_calendar=_queue_calendar(ticket),
         )
@@ -152,6 +172,46 @@ def ticket_reply_add(
     if public and author.is_agent and ticket.channel == Message.Channel.EMAIL:
         email_reply_queue(message=message)
     return message
+
+
+def _reply_quality_record(
+    *,
+    ticket: Ticket,
+    message: Message,
+    question: str,
+    assessed: tuple,
+    earlier_replies: list[Message],
+    now: datetime,
+) -> None:
+    """Keep the sent reply's fingerprint; a generic one raises a generic_reply event, one
+    level higher for each generic reply in a row on the ticket."""
+    assessment, fingerprint, candidates = assessed
+    reply_record(
+        message_id=message.pk,
+        ticket_id=ticket.pk,
+        author_id=message.author_id,
+        question=question,
+        fingerprint=fingerprint,
+        candidates=candidates,
+        assessment=assessment,
+        now=now,
+    )
+    if not assessment.generic:
+        return
+    in_a_row = 1
+    for earlier in reversed(earlier_replies):
+        if not earlier.generic:
+            break
+        in_a_row += 1
+    sla.event_record(
+        ticket_id=ticket.pk,
+        kind=Event.Kind.GENERIC_REPLY,
+        level=in_a_row,
+        subject_key=f"message:{message.pk}",
+        metric="answer",
+        detail={"message": message.pk, "score": assessment.score, "reasons": assessment.reasons},
+        now=now,
+    )
 
 
 @transaction.atomic

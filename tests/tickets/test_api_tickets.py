@@ -587,6 +587,15 @@ def conversation(customer, agent):
 
 
 @pytest.mark.django_db
+def test_agents_see_the_reply_quality_verdict_customers_do_not(api_client, agent, conversation):
+    response = api_client(agent).get(f"/api/v1/tickets/{conversation.pk}/messages/")
+
+    on_it = response.json()["results"][1]
+    assert (on_it["body"], on_it["generic"]) == ("On it.", True)
+    assert on_it["generic_reasons"] == ["Shares no key term with the question: 'leaks'"]
+
+
+@pytest.mark.django_db
 def test_customer_sees_public_messages_only(api_client, customer, agent, conversation):
     response = api_client(customer).get(f"/api/v1/tickets/{conversation.pk}/messages/")
 
@@ -601,7 +610,7 @@ def test_customer_sees_public_messages_only(api_client, customer, agent, convers
             "body": "Any news?",
             "public": True,
             "created_at": NOW_JSON,
-            "generic": False,
+            "generic": None,
             "generic_reasons": [],
             "channel": "web",
             "kind": "reply",
@@ -612,7 +621,7 @@ def test_customer_sees_public_messages_only(api_client, customer, agent, convers
             "body": "On it.",
             "public": True,
             "created_at": NOW_JSON,
-            "generic": False,
+            "generic": None,
             "generic_reasons": [],
             "channel": "web",
             "kind": "reply",
@@ -661,7 +670,7 @@ def test_customer_replies(api_client, customer):
         "body": "Still leaking.",
         "public": True,
         "created_at": "2026-03-02T09:05:00Z",
-        "generic": False,
+        "generic": None,
         "generic_reasons": [],
         "channel": "api",
         "kind": "reply",
