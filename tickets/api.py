@@ -25,13 +25,22 @@ from helpdesk.notifications import notification_mark_read
 from . import selectors, services
 from .filters import TicketFilter
 from .models import Message, Ticket
-from .permissions import AgentMayChange, IsCustomer, IsManager, StrictTokenAuthentication
+from .permissions import (
+    AgentMayChange,
+    IsAgent,
+    IsCustomer,
+    IsManager,
+    StrictTokenAuthentication,
+)
 from .serializers import (
     MAX_ID,
     UNSTORABLE_MESSAGE,
     ErrorSerializer,
     MessageCreateSerializer,
     MessageSerializer,
+    NotAnsweredSerializer,
+    ReplyCheckSerializer,
+    ReplyVerdictSerializer,
     SignupSerializer,
     TicketCreateSerializer,
     TicketSerializer,
@@ -359,6 +368,69 @@ class TicketMessagesView(ApiView, generics.ListAPIView):
         return Response(
             MessageSerializer(message, context={"request": request}).data,
             status=status.HTTP_201_CREATED,
+        )
+
+
+class TicketNotAnsweredView(ApiView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="tickets_not_answered",
+        parameters=[TICKET_ID],
+        request=NotAnsweredSerializer,
+        responses={200: TicketSerializer, **errors(400, 401, 403, 404, 409)},
+        tags=["tickets"],
+        summary="The requester says an agent's reply did not answer the question",
+    )
+    def post(self, request, id):
+        ticket = selectors.ticket_get_for(user=request.user, ticket_id=ticket_id(id))
+        if request.user.pk != ticket.requester_id:
+            raise exceptions.PermissionDenied("Only the requester can say this.")
+        serializer = NotAnsweredSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        message = None
+        if "message" in serializer.validated_data:
+            message = ticket.messages.filter(pk=serializer.validated_data["message"]).first()
+            if message is None:
+                raise exceptions.ValidationError({"message": ["No such message on this ticket."]})
+        try:
+            ticket = services.ticket_not_answered(
+                ticket=ticket,
+                requester=request.user,
+                message=message,
+                comment=serializer.validated_data["comment"],
+                now=timezone.now(),
+            )
+        except services.TicketError as exc:
+            raise Conflict(str(exc)) from None
+        return Response(TicketSerializer(ticket).data)
+
+
+class ReplyCheckView(ApiView):
+    permission_classes = [IsAgent]
+
+    @extend_schema(
+        operation_id="replies_check",
+        request=ReplyCheckSerializer,
+        responses={200: ReplyVerdictSerializer, **errors(400, 401, 403, 404)},
+        tags=["tickets"],
+        summary="Would this reply be judged generic? Nothing is sent.",
+    )
+    def post(self, request):
+        serializer = ReplyCheckSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        ticket = selectors.ticket_get_for(
+            user=request.user, ticket_id=serializer.validated_data["ticket"]
+        )
+        verdict = services.reply_check(
+            ticket=ticket, body=serializer.validated_data["body"], now=timezone.now()
+        )
+        return Response(
+            {
+                "generic": verdict.generic,
+                "score": round(verdict.score, 3),
+                "reasons": verdict.reasons,
+            }
         )
 
 

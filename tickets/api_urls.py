@@ -17,6 +17,12 @@ urlpatterns = [
         api.TicketMessagesView.as_view(),
         name="api-ticket-messages",
     ),
+    path(
+        "tickets/<str:id>/not-answered/",
+        api.TicketNotAnsweredView.as_view(),
+        name="api-ticket-not-answered",
+    ),
+    path("replies/check/", api.ReplyCheckView.as_view(), name="api-replies-check"),
     path("notifications/", api.NotificationListView.as_view(), name="api-notifications"),
     path(
         "notifications/<str:id>/read/",

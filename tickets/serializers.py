@@ -307,3 +307,30 @@ class MessageCreateSerializer(StrictInputMixin, serializers.Serializer):
         if not value and not user.is_agent:
             raise serializers.ValidationError("Only agents write internal notes.")
         return value
+
+
+class NotAnsweredSerializer(StrictInputMixin, serializers.Serializer):
+    comment = serializers.CharField(
+        max_length=BODY_MAX,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Optional: what is still unanswered; added to the conversation.",
+    )
+    message = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        required=False,
+        help_text="The agent reply that did not answer; default: the latest.",
+    )
+
+
+class ReplyCheckSerializer(StrictInputMixin, serializers.Serializer):
+    ticket = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    body = TextField(max_length=BODY_MAX)
+
+
+class ReplyVerdictSerializer(serializers.Serializer):
+    generic = serializers.BooleanField()
+    score = serializers.FloatField(min_value=0, max_value=1)
+    reasons = serializers.ListField(child=serializers.CharField())

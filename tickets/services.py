@@ -13,7 +13,7 @@ from helpdesk.models import User
 from sla import services as sla
 from sla.models import Clock, Event
 from sla.policies import TicketFacts
-from sla.replies import reply_assess, reply_record
+from sla.replies import reply_assess, reply_flag_not_answered, reply_record
 
 from . import selectors
 from .email.outbound import email_reply_queue
@@ -212,6 +212,68 @@ def _reply_quality_record(
         detail={"message": message.pk, "score": assessment.score, "reasons": assessment.reasons},
         now=now,
     )
+
+
+@transaction.atomic
+def ticket_not_answered(
+    *,
+    ticket: Ticket,
+    requester: User,
+    now: datetime,
+    message: Message | None = None,
+    comment: str = "",
+) -> Ticket:
+    """The requester says an agent's reply did not answer the question.
+
+    The answer clock runs again from its original start (the time in between counts), the
+    ticket goes back to open, a not_answered event is raised, and the reply is counted
+    against its author and its template.
+    """
+    if requester.pk != ticket.requester_id:
+        raise PermissionError("Only the requester can say a reply did not answer.")
+    replies = selectors.agent_replies(ticket)
+    if message is None:
+        message = replies[-1] if replies else None
+    elif message not in replies:
+        raise TicketError("That is not an agent's reply on this ticket.")
+    if message is None:
+        raise TicketError("No agent has replied yet: there is nothing to flag.")
+    reply_flag_not_answered(message_id=message.pk)
+    sla.sla_not_answered(ticket_id=ticket.pk, now=now, message_id=message.pk)
+    old_status = ticket.status
+    if ticket.status != Ticket.Status.OPEN:
+        ticket.status = Ticket.Status.OPEN
+        sla.sla_status_changed(ticket_id=ticket.pk, old=old_status, new=ticket.status, now=now)
+    ticket.updated_at = now
+    ticket.save(update_fields=["status", "updated_at"])
+    text = (
+        f"The requester says the reply of {message.created_at:%Y-%m-%d %H:%M} UTC did not answer."
+    )
+    _event(ticket=ticket, actor=requester, text=text, now=now)
+    if comment:
+        Message.objects.create(
+            ticket=ticket,
+            author=requester,
+            body=comment,
+            public=True,
+            created_at=now,
+            channel=Message.Channel.WEB,
+        )
+    ticket_sla_due_refresh(ticket_ids=[ticket.pk])
+    ticket.refresh_from_db(fields=["sla_due_at"])
+    return ticket
+
+
+def reply_check(*, ticket: Ticket, body: str, now: datetime):
+    """The verdict on a draft, without sending anything."""
+    assessment, _fingerprint, _candidates = reply_assess(
+        ticket_id=ticket.pk,
+        question=selectors.ticket_question_text(ticket),
+        reply=body,
+        previous_replies=[m.body for m in selectors.agent_replies(ticket)],
+        now=now,
+    )
+    return assessment
 
 
 @transaction.atomic
