@@ -111,3 +111,15 @@ def test_seed_demo_twice_changes_nothing():
 
     assert _snapshot() == before
     assert "nothing changed" in output
+
+
+@pytest.mark.django_db
+def test_seed_demo_flags_only_the_template_replies_as_generic():
+    _seed()
+
+    generic = Message.objects.filter(generic=True).order_by("created_at")
+
+    assert [(m.ticket.subject, m.author.username) for m in generic] == [
+        ("Report button greyed out on listings", "bob"),
+        ("Report button greyed out on listings", "bob"),
+    ]

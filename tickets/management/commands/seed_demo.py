@@ -103,11 +103,11 @@ SUPPORT = [
         230,
         [
             ("assign", "alice"),
-            ("reply", "alice", "Sorry about that, Carla. A switch-off after a few seconds "
-             "usually means the base's steam sensor is blocked by limescale. Could you check "
-             "the small hole at the back of the lid for white deposits, descale with a citric "
-             "acid sachet and try again? If it still cuts out, send us a photo of the label "
-             "under the base."),
+            ("reply", "alice", "Sorry your kettle stops heating, Carla. A switch-off after a "
+             "few seconds usually means the base's steam sensor is blocked by limescale. Could "
+             "you check the small hole at the back of the lid for white deposits, descale with a "
+             "citric acid sachet and try again? If it still cuts out, send us a photo of the "
+             "label under the base."),
             ("status", "alice", "pending"),
             ("reply", "carla", "Descaled it twice, same thing. Photo of the label attached: "
              "serial KT2-2409-1183."),
@@ -163,9 +163,10 @@ SUPPORT = [
         185,
         [
             ("assign", "alice"),
-            ("reply", "alice", "Hi Farid, that points to the upper burr not being seated. "
-             "Take out the hopper, turn the upper burr anticlockwise to remove it, brush out "
-             "the chamber and push it back until it clicks on both lugs."),
+            ("reply", "alice", "Hi Farid, uneven grounds on the fine settings point to the "
+             "upper burr not being seated. Take out the hopper, turn the upper burr "
+             "anticlockwise to remove it, brush out the chamber and push it back until it clicks "
+             "on both lugs."),
             ("status", "alice", "pending"),
             ("reply", "farid", "It was sitting on one lug only. Espresso now 27 s. Great."),
             ("status", "alice", "solved"),
