@@ -27,7 +27,7 @@ def ticket_get_for(*, user: User, ticket_id: int) -> Ticket:
 
 
 def message_list_for(*, user: User, ticket: Ticket) -> QuerySet[Message]:
-    qs = ticket.messages.select_related("author")
+    qs = ticket.messages.select_related("author", "fingerprint")
     if not user.is_agent:
         qs = qs.filter(public=True)
     return qs

@@ -12,6 +12,16 @@ urlpatterns = [
     path("tickets/new/", views.ticket_new, name="ticket_new"),
     path("tickets/<int:ticket_id>/", views.ticket_detail, name="ticket_detail"),
     path("tickets/<int:ticket_id>/sla/", views.ticket_sla, name="ticket_sla"),
+    path(
+        "tickets/<int:ticket_id>/not-answered/",
+        views.ticket_not_answered,
+        name="ticket_not_answered",
+    ),
+    path(
+        "agent/tickets/<int:ticket_id>/check/",
+        views.agent_reply_check,
+        name="agent_reply_check",
+    ),
     path("agent/", views.agent_queue, name="agent_queue"),
     path("agent/tickets/<int:ticket_id>/", views.agent_ticket, name="agent_ticket"),
     path(

@@ -402,3 +402,43 @@ def agent_ticket_update(request: HttpRequest, ticket_id: int) -> HttpResponse:
             request, template, context, "side_panel", ("conversation", "ticket_header")
         )
     return render(request, template, context)
+
+
+@agent_required
+@require_http_methods(["POST"])
+def agent_reply_check(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """The reply-quality verdict on the draft being typed (htmx, debounced); sends nothing."""
+    ticket = selectors.ticket_get_for(user=request.user, ticket_id=ticket_id)
+    form = ReplyForm(request.POST)
+    verdict = None
+    if form.is_valid() and len(form.cleaned_data["body"].split()) >= 3:
+        verdict = services.reply_check(
+            ticket=ticket, body=form.cleaned_data["body"], now=timezone.now()
+        )
+    return render(request, "tickets/_reply_check.html", {"verdict": verdict})
+
+
+@login_required
+@require_http_methods(["POST"])
+def ticket_not_answered(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """The requester's "This did not answer my question" on one agent reply."""
+    ticket = selectors.ticket_get_for(user=request.user, ticket_id=ticket_id)
+    if request.user.pk != ticket.requester_id:
+        raise Http404("No such ticket.")
+    raw = request.POST.get("message", "")
+    message = None
+    if raw.isdigit() and len(raw) < 19:
+        message = ticket.messages.filter(pk=int(raw)).first()
+    try:
+        services.ticket_not_answered(
+            ticket=ticket, requester=request.user, message=message, now=timezone.now()
+        )
+    except services.TicketError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            "Thank you for telling us. Your question is back with the team, and the time "
+            "we promised for an answer still counts from when you first asked.",
+        )
+    return redirect("ticket_detail", ticket_id=ticket.pk)
