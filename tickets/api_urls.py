@@ -30,3 +30,24 @@ urlpatterns = [
         name="api-notification-read",
     ),
 ]
+
+# Abuse reports (issue 6)
+from . import api_reports  # noqa: E402
+
+urlpatterns += [
+    path("reports/", api_reports.ReportListView.as_view(), name="api-reports"),
+    path("reports/batch/", api_reports.ReportBatchView.as_view(), name="api-reports-batch"),
+    path("reports/limit/", api_reports.ReportLimitView.as_view(), name="api-reports-limit"),
+    path("reports/figures/", api_reports.ReportFiguresView.as_view(), name="api-reports-figures"),
+    path(
+        "reports/<str:id>/contest/",
+        api_reports.ReportContestView.as_view(),
+        name="api-report-contest",
+    ),
+    path(
+        "report-contests/<str:id>/decide/",
+        api_reports.ContestDecideView.as_view(),
+        name="api-report-contest-decide",
+    ),
+    path("tickets/<str:id>/decide/", api_reports.TicketDecideView.as_view(), name="api-decide"),
+]

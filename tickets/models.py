@@ -194,3 +194,6 @@ class Message(models.Model):
 
 
 from .email.models import *  # noqa: E402,F403
+
+
+from .models_reports import *  # noqa: E402,F403

@@ -30,3 +30,39 @@ urlpatterns = [
         name="agent_ticket_update",
     ),
 ]
+
+# Abuse reports (issue 6)
+from . import views_reports  # noqa: E402
+
+urlpatterns += [
+    path("reports/", views_reports.my_reports, name="my_reports"),
+    path("reports/new/", views_reports.report_new, name="report_new"),
+    path("reports/batch/", views_reports.report_batch, name="report_batch"),
+    path("reports/<int:ticket_id>/", views_reports.report_detail, name="report_detail"),
+    path(
+        "reports/decisions/<int:decision_id>/",
+        views_reports.report_decision_view,
+        name="report_decision_view",
+    ),
+    path(
+        "reports/decisions/<int:decision_id>/contest/",
+        views_reports.report_contest,
+        name="report_contest",
+    ),
+    path(
+        "reports/sanctions/<int:sanction_id>/contest/",
+        views_reports.sanction_contest,
+        name="sanction_contest",
+    ),
+    path("agent/reports/", views_reports.agent_reports, name="agent_reports"),
+    path(
+        "agent/reports/cases/<int:case_id>/",
+        views_reports.agent_report_case,
+        name="agent_report_case",
+    ),
+    path(
+        "agent/reports/contests/<int:contest_id>/",
+        views_reports.agent_report_contest,
+        name="agent_report_contest",
+    ),
+]

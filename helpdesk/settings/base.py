@@ -155,6 +155,9 @@ SPECTACULAR_SETTINGS = {
         "StatusEnum": "tickets.models.Ticket.Status",
         "MessageKindEnum": "tickets.models.Message.Kind",
         "MetricEnum": "sla.models.Metric",
+        "ReportReasonEnum": "tickets.models_reports.REASONS",
+        "OutcomeEnum": "tickets.models.Ticket.Outcome",
+        "ReportContestOutcomeEnum": "tickets.models_reports.ReportContest.Outcome",
     },
 }
 

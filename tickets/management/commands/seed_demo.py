@@ -888,25 +888,32 @@ class Command(BaseCommand):
         ticket_sla_due_refresh(ticket_ids=[ticket.pk])
 
     def _report(self, requester, target_url, reason, explanation, age_hours, outcome, decision):
-        ticket, decided_at = self._content(
-            kind=Ticket.Kind.REPORT,
-            requester=requester,
-            subject=f"Report ({reason}): {target_url}",
-            body=explanation,
-            age_hours=age_hours,
-            decided=outcome is not None,
-            target_url=target_url,
-            reason=reason,
-            outcome=outcome,
-            status=Ticket.Status.OPEN if outcome is None else Ticket.Status.SOLVED,
-            assignee=self.users[decision[0]] if decision else None,
-        )
-        if ticket is None:
+        """Through the report services: each report gets its case, its decision clock and,
+        when decided, the statement of reasons sent to the reporter."""
+        from tickets.report_limits import normalise_url
+        from tickets.reports import ReportInput, report_decide, report_submit
+
+        created_at, (decided_at,) = self._times(age_hours=age_hours, gaps=[(0.5, 20.0)])
+        user = self.users[requester]
+        subject = f"Report ({reason}): {normalise_url(target_url)}"[:200]
+        if self._exists(kind=Ticket.Kind.REPORT, requester=user, subject=subject):
             return
+        ticket = report_submit(
+            reporter=user,
+            item=ReportInput(target_url=target_url, reason=reason, explanation=explanation),
+            good_faith=True,
+            now=created_at,
+        )
+        self.created["tickets"] += 1
         if decision:
-            sla.sla_report_decided(ticket_id=ticket.pk, now=decided_at)
-            self._note(ticket, decision[0], decision[1], decided_at, public=True)
-        ticket_sla_due_refresh(ticket_ids=[ticket.pk])
+            report_decide(
+                ticket=ticket,
+                agent=self.users[decision[0]],
+                outcome=outcome,
+                facts=decision[1],
+                now=decided_at,
+            )
+            self.created["messages"] += 1
 
     # --- output ---------------------------------------------------------------------------
 
