@@ -29,7 +29,8 @@ def test_ci_stops_on_errors_and_checks_lint_and_both_databases():
     assert "set -euo pipefail" in text
     assert "ruff check ." in text
     assert "ruff format --check ." in text
-    assert 'DATABASE_URL="postgres://' in text
+    assert "postgres://postgres@127.0.0.1:5432/helpdesk_ci_$$" in text
+    assert "--create-db" in text
 
 
 @pytest.mark.django_db
