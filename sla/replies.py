@@ -4,12 +4,13 @@ Finding reuse among every reply sent in the last 30 days is an index lookup on t
 keys (`replyband_key_sent_idx`), never a scan; the pure verdict is `sla.quality`.
 """
 
+import struct
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
 
-from .fingerprints import Fingerprint, reply_fingerprint, similarity
+from .fingerprints import SIGNATURE_SIZE, Fingerprint, reply_fingerprint, similarity
 from .models import ReplyBand, ReplyFingerprint
 from .quality import Assessment, RecentReply, assess_reply
 
@@ -17,6 +18,7 @@ REUSE_WINDOW = timedelta(days=30)
 CANDIDATES = 50
 QUESTION_EXCERPT = 1000
 SAME_TEMPLATE = 0.5
+SIGNATURE_FORMAT = f"<{SIGNATURE_SIZE}I"
 
 
 @dataclass(frozen=True)
@@ -31,9 +33,13 @@ def reply_candidates(*, fingerprint: Fingerprint, ticket_id: int, now: datetime)
     """Replies on other tickets sharing a band with this one, newest first: one query."""
     if not fingerprint.bands:
         return []
-    matching = ReplyBand.objects.filter(
-        key__in=fingerprint.bands, sent_at__gte=now - REUSE_WINDOW
-    ).values("fingerprint_id")
+    # The band rows' own order and limit keep the plan on replyband_key_sent_idx: without
+    # them PostgreSQL walks every recent fingerprint for heavily reused templates.
+    matching = (
+        ReplyBand.objects.filter(key__in=fingerprint.bands, sent_at__gte=now - REUSE_WINDOW)
+        .order_by("-sent_at")
+        .values("fingerprint_id")[: CANDIDATES * len(fingerprint.bands)]
+    )
     rows = (
         ReplyFingerprint.objects.filter(pk__in=matching)
         .exclude(ticket_id=ticket_id)
@@ -46,7 +52,10 @@ def reply_candidates(*, fingerprint: Fingerprint, ticket_id: int, now: datetime)
         Candidate(
             id=pk,
             template_id=template_id,
-            fingerprint=Fingerprint.from_bytes(bytes(signature), size=size),
+            # Candidates are compared by signature only: their band keys are not rebuilt.
+            fingerprint=Fingerprint(
+                signature=struct.unpack(SIGNATURE_FORMAT, bytes(signature)), bands=(), size=size
+            ),
             question=question,
         )
         for pk, template_id, signature, size, question in rows

@@ -62,18 +62,16 @@ def ticket_order_by_due(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
     return qs.order_by(F("sla_due_at").asc(nulls_last=True), PRIORITY_RANK, "created_at", "id")
 
 
-def agent_replies(ticket: Ticket) -> list[Message]:
-    """The public replies agents have sent on the ticket, oldest first."""
-    return list(
-        ticket.messages.filter(public=True, kind=Message.Kind.REPLY)
-        .exclude(author_id=ticket.requester_id)
-        .order_by("created_at", "id")
-    )
-
-
-def ticket_question_text(ticket: Ticket) -> str:
-    """Everything the customer has asked on the ticket: subject, body and their messages."""
-    theirs = ticket.messages.filter(
-        author_id=ticket.requester_id, public=True, kind=Message.Kind.REPLY
-    ).values_list("body", flat=True)
-    return "\n\n".join([ticket.subject, ticket.body, *theirs])
+def ticket_conversation_for_quality(ticket: Ticket) -> tuple[str, list[Message]]:
+    """What reply quality reads, in one query: everything the customer has asked (subject,
+    body and their public messages) and the public replies agents have sent, oldest first."""
+    customer_texts: list[str] = []
+    agent_replies: list[Message] = []
+    for message in ticket.messages.filter(public=True, kind=Message.Kind.REPLY).order_by(
+        "created_at", "id"
+    ):
+        if message.author_id == ticket.requester_id:
+            customer_texts.append(message.body)
+        else:
+            agent_replies.append(message)
+    return "\n\n".join([ticket.subject, ticket.body, *customer_texts]), agent_replies

@@ -120,11 +120,10 @@ def ticket_reply_add(
         public = True
     if ticket.status == Ticket.Status.CLOSED and not author.is_agent:
         raise TicketError("This ticket is closed; please open a new one.")
-    earlier_replies = selectors.agent_replies(ticket)
+    question, earlier_replies = selectors.ticket_conversation_for_quality(ticket)
     agent_reply = public and author.is_agent and not is_requester
     assessed = None
     if agent_reply:
-        question = selectors.ticket_question_text(ticket)
         assessed = reply_assess(
             ticket_id=ticket.pk,
             question=question,
@@ -231,7 +230,7 @@ def ticket_not_answered(
     """
     if requester.pk != ticket.requester_id:
         raise PermissionError("Only the requester can say a reply did not answer.")
-    replies = selectors.agent_replies(ticket)
+    _question, replies = selectors.ticket_conversation_for_quality(ticket)
     if message is None:
         message = replies[-1] if replies else None
     elif message not in replies:
@@ -266,11 +265,12 @@ def ticket_not_answered(
 
 def reply_check(*, ticket: Ticket, body: str, now: datetime):
     """The verdict on a draft, without sending anything."""
+    question, replies = selectors.ticket_conversation_for_quality(ticket)
     assessment, _fingerprint, _candidates = reply_assess(
         ticket_id=ticket.pk,
-        question=selectors.ticket_question_text(ticket),
+        question=question,
         reply=body,
-        previous_replies=[m.body for m in selectors.agent_replies(ticket)],
+        previous_replies=[m.body for m in replies],
         now=now,
     )
     return assessment
