@@ -9,7 +9,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/inbound/email/", include("tickets.email.urls")),
+    path("api/v1/", include("escalation.api_urls")),
     path("api/v1/", include("tickets.api_urls")),
     path("api/v1/", include(config_router().urls)),
+    path("", include("escalation.urls")),
     path("", include("tickets.urls")),
 ]

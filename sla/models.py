@@ -88,6 +88,10 @@ class Clock(models.Model):
     paused_at = models.DateTimeField(null=True, blank=True)
     # Business time spent paused so far: due_at = started_at + target + this, in business time.
     paused_seconds = models.FloatField(default=0)
+    # The default "breach plus half the target" escalation: set once the breach is handled
+    # (sla.escalate), recorded by the sweep as a level-2 breach event at that time.
+    escalate_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["ticket_id", "started_at", "id"]
@@ -108,6 +112,11 @@ class Clock(models.Model):
                 fields=["warn_at"],
                 name="clock_warn_running_idx",
                 condition=Q(state="running", warned_at__isnull=True, breached=False),
+            ),
+            models.Index(
+                fields=["escalate_at"],
+                name="clock_escalate_running_idx",
+                condition=Q(state="running", escalated_at__isnull=True, escalate_at__isnull=False),
             ),
             models.Index(fields=["ticket", "metric"], name="clock_ticket_metric_idx"),
             models.Index(fields=["ticket"], name="clock_breached_idx", condition=Q(breached=True)),

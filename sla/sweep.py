@@ -28,19 +28,26 @@ class SweepResult:
     warnings: int
     breaches: int
     unpublished: int = 0
+    escalations: int = 0
 
 
 def _mark(
-    *, kind: str, condition: str, flag_sql: str | None, now: datetime, params: dict | None = None
+    *,
+    kind: str,
+    condition: str,
+    flag_sql: str | None,
+    now: datetime,
+    params: dict | None = None,
+    level: int = 1,
 ) -> int:
     """Record `kind` events for the clocks matching `condition`, then mark them."""
-    params = {"kind": kind, "now": now, **(params or {})}
+    params = {"kind": kind, "now": now, "level": level, **(params or {})}
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
             INSERT INTO {EVENT}
                 (ticket_id, clock_id, kind, level, metric, subject_key, created_at, detail)
-            SELECT ticket_id, id, %(kind)s, 1, metric, '', %(now)s, '{{}}'
+            SELECT ticket_id, id, %(kind)s, %(level)s, metric, '', %(now)s, '{{}}'
             FROM {CLOCK}
             WHERE {condition}
             ON CONFLICT DO NOTHING
@@ -54,12 +61,14 @@ def _mark(
 
 
 def sweep(*, now: datetime) -> SweepResult:
-    """One sweep: five statements in one transaction.
+    """One sweep: seven statements in one transaction.
 
     A clock already past due gets its breach but no warning: a warning is a chance to act
     before the breach, not a second alarm after it. Public content still waiting for its
     moderation decision 7 calendar days after submission raises `unpublished_7_days`,
-    whatever the policy (every question and review has a moderation clock).
+    whatever the policy (every question and review has a moderation clock). A breached clock
+    still running at its `escalate_at` (breach plus half the target, set by sla.escalate once
+    the breach is handled) raises a level-2 breach, once.
     """
     with transaction.atomic():
         warnings = _mark(
@@ -83,4 +92,14 @@ def sweep(*, now: datetime) -> SweepResult:
             now=now,
             params={"limit": now - UNPUBLISHED_LIMIT},
         )
-    return SweepResult(warnings=warnings, breaches=breaches, unpublished=unpublished)
+        escalations = _mark(
+            kind=Event.Kind.BREACH,
+            level=2,
+            condition="state = 'running' AND escalated_at IS NULL AND escalate_at IS NOT NULL "
+            "AND escalate_at <= %(now)s",
+            flag_sql="escalated_at = escalate_at",
+            now=now,
+        )
+    return SweepResult(
+        warnings=warnings, breaches=breaches, unpublished=unpublished, escalations=escalations
+    )

@@ -233,3 +233,8 @@ IMAP_PORT = int(os.environ.get("IMAP_PORT", "993"))
 IMAP_USER = os.environ.get("IMAP_USER", "")
 IMAP_PASSWORD = os.environ.get("IMAP_PASSWORD", "")
 IMAP_FOLDER = os.environ.get("IMAP_FOLDER", "INBOX")
+
+# --- Escalation (escalation/) ----------------------------------------------------------------
+# After each sweep, sla.tasks hands new SLA events to this task (by its dotted path).
+SLA_EVENTS_TASK = "escalation.tasks.events_process_task"
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["EscalationTriggerEnum"] = "escalation.models.Trigger"

@@ -89,15 +89,63 @@ def test_the_sweep_runs_a_fixed_number_of_statements(customer, n, django_assert_
         for t in tickets
     )
 
-    # Savepoint, three INSERT ... SELECT, two UPDATE, release.
-    with django_assert_num_queries(7):
+    # Savepoint, four INSERT ... SELECT, three UPDATE, release.
+    with django_assert_num_queries(9):
         sweep(now=T0 + timedelta(minutes=50))
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(9):
         result = sweep(now=T0 + timedelta(minutes=70))
+    Clock.objects.update(escalate_at=T0 + timedelta(minutes=90))
+    with django_assert_num_queries(9):
+        escalated = sweep(now=T0 + timedelta(minutes=90))
+    assert escalated.escalations == n
 
     assert result.breaches == n
-    assert Event.objects.filter(kind="breach").count() == n
+    assert Event.objects.filter(kind="breach", level=1).count() == n
     assert Event.objects.filter(kind="warning").count() == n
+
+
+@pytest.mark.django_db
+def test_a_breach_still_running_at_its_escalation_time_raises_level_2_once(customer):
+    from sla.escalate import clocks_escalate_at_set
+
+    (ticket,) = open_tickets(customer, 1)
+    sweep(now=T0 + timedelta(minutes=240))
+    first = Clock.objects.get(ticket=ticket, metric="first_response")
+    assert clocks_escalate_at_set(clock_ids=[first.pk]) == 1
+    assert clocks_escalate_at_set(clock_ids=[first.pk]) == 0
+
+    assert sweep(now=T0 + timedelta(minutes=359)).escalations == 0
+    assert sweep(now=T0 + timedelta(minutes=360)).escalations == 1
+    assert sweep(now=T0 + timedelta(minutes=400)).escalations == 0
+
+    first.refresh_from_db()
+    assert (first.escalate_at, first.escalated_at) == (T0 + timedelta(minutes=360),) * 2
+    assert list(Event.objects.filter(level=2).values_list("metric", "kind")) == [
+        ("first_response", "breach")
+    ]
+
+
+@pytest.mark.django_db
+def test_escalation_time_counts_business_hours(customer):
+    from sla.escalate import clocks_escalate_at_set
+    from sla.models import Calendar
+
+    calendar = Calendar.objects.create(
+        name="Office",
+        timezone="UTC",
+        hours={"mon": [["09:00", "17:00"]], "tue": [["09:00", "17:00"]]},
+    )
+    (ticket,) = open_tickets(customer, 1)
+    clock = Clock.objects.get(ticket=ticket, metric="first_response")
+    Clock.objects.filter(pk=clock.pk).update(
+        calendar=calendar, breached=True, due_at=T0 + timedelta(hours=7)
+    )
+
+    clocks_escalate_at_set(clock_ids=[clock.pk])
+
+    clock.refresh_from_db()
+    # 16:00 Monday plus 2 business hours: one on Monday, one from 09:00 on Tuesday.
+    assert clock.escalate_at == T0 + timedelta(days=1, hours=1)
 
 
 @pytest.mark.django_db
