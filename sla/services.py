@@ -115,6 +115,21 @@ def sla_moderation_decided(
         clocks_start(facts=facts, metrics=[M.ANSWER], now=now, queue_calendar=queue_calendar)
 
 
+def sla_content_resubmitted(
+    *, facts: TicketFacts, now: datetime, queue_calendar: Calendar | None = None
+) -> list[Clock]:
+    """Edited content back in moderation: a new moderation cycle with a new promise; the
+    7-day rule counts from the resubmission."""
+    clocks_stop(ticket_id=facts.id, metrics=[M.MODERATION], now=now)
+    return clocks_start(
+        facts=facts,
+        metrics=[M.MODERATION],
+        now=now,
+        queue_calendar=queue_calendar,
+        new_cycle=True,
+    )
+
+
 def sla_report_decided(*, ticket_id: int, now: datetime) -> None:
     clocks_stop(ticket_id=ticket_id, metrics=[M.REPORT_DECISION], now=now)
 
@@ -144,9 +159,11 @@ def clocks_start(
     now: datetime,
     queue_calendar: Calendar | None = None,
     policies: Sequence[PolicySnapshot] | None = None,
+    new_cycle: bool = False,
 ) -> list[Clock]:
     """Start the metrics' clocks from the first matching policy; a metric already started is
-    left alone, except next_response, which starts a new cycle."""
+    left alone, except next_response (or any metric with `new_cycle`), which starts a new
+    cycle."""
     metrics = list(metrics)
     if not metrics:
         return []
@@ -159,7 +176,7 @@ def clocks_start(
     queue_business_calendar = None
     clocks = []
     for metric in metrics:
-        if metric in cycles and metric != M.NEXT_RESPONSE:
+        if metric in cycles and metric != M.NEXT_RESPONSE and not new_cycle:
             continue
         policy = policy_for(policies, facts, metric) or FALLBACK_POLICIES.get(metric)
         if policy is None:

@@ -51,3 +51,42 @@ urlpatterns += [
     ),
     path("tickets/<str:id>/decide/", api_reports.TicketDecideView.as_view(), name="api-decide"),
 ]
+
+# Products, questions, reviews and their moderation (tickets/api_moderation.py).
+from . import api_moderation  # noqa: E402
+
+urlpatterns += [
+    path("products/", api_moderation.ProductListView.as_view(), name="api-products"),
+    path(
+        "products/<str:sku>/questions/",
+        api_moderation.ProductQuestionsView.as_view(),
+        name="api-product-questions",
+    ),
+    path(
+        "products/<str:sku>/reviews/",
+        api_moderation.ProductReviewsView.as_view(),
+        name="api-product-reviews",
+    ),
+    path("moderation/", api_moderation.ModerationQueueView.as_view(), name="api-moderation"),
+    path(
+        "moderation/contests/",
+        api_moderation.ContestListView.as_view(),
+        name="api-moderation-contests",
+    ),
+    path(
+        "moderation/contests/<str:id>/decide/",
+        api_moderation.ContestDecideView.as_view(),
+        name="api-moderation-contest-decide",
+    ),
+    path(
+        "moderation/neutrality/",
+        api_moderation.NeutralityView.as_view(),
+        name="api-moderation-neutrality",
+    ),
+    path("tickets/<str:id>/moderate/", api_moderation.ModerateView.as_view(), name="api-moderate"),
+    path("tickets/<str:id>/resubmit/", api_moderation.ResubmitView.as_view(), name="api-resubmit"),
+    path(
+        "tickets/<str:id>/contest/", api_moderation.ContestCreateView.as_view(), name="api-contest"
+    ),
+    path("tickets/<str:id>/answer/", api_moderation.AnswerView.as_view(), name="api-answer"),
+]

@@ -195,5 +195,109 @@ class Message(models.Model):
 
 from .email.models import *  # noqa: E402,F403
 
+# --- moderation of public content (questions, reviews) ------------------------------------
+
+
+class ModerationDecision(models.Model):
+    """One decision on a question or a review: the audit record and the statement of reasons
+    sent to the author. A resubmission or a contest leads to a further decision; none is
+    ever changed."""
+
+    class Decision(models.TextChoices):
+        PUBLISH = "publish", "Publish"
+        REJECT = "reject", "Reject"
+        # An order or service question is not rejected: it becomes a support ticket.
+        CONVERT = "convert", "Turn into a support ticket"
+
+    class Reason(models.TextChoices):
+        # A negative opinion is never a reason: it is deliberately not in this list.
+        SPAM = "spam", "Spam or advertising"
+        OFF_TOPIC = "off_topic", "Off topic"
+        PERSONAL_DATA = "personal_data", "Personal data"
+        OFFENSIVE = "offensive", "Offensive or abusive"
+        NOT_ABOUT_PRODUCT = "not_about_product", "Not about the product"
+        LINKS = "links", "Links or contact details"
+        DUPLICATE = "duplicate", "Duplicate"
+        SERVICE_QUESTION = "service_question", "Order or service question"
+        OTHER = "other", "Other"
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="moderation_decisions"
+    )
+    decision = models.CharField(max_length=8, choices=Decision.choices)
+    reason = models.CharField(max_length=24, choices=Reason.choices, blank=True, default="")
+    explanation = models.TextField(max_length=BODY_MAX, blank=True, default="")
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="moderation_decisions"
+    )
+    # When the content entered moderation (its submission or resubmission): the neutrality
+    # monitor measures time to decision from here.
+    submitted_at = models.DateTimeField()
+    decided_at = models.DateTimeField()
+    # Set when this decision reviews a contested one.
+    on_contest = models.BooleanField(default=False)
+    support_ticket = models.ForeignKey(
+        Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="converted_from"
+    )
+
+    class Meta:
+        ordering = ["decided_at", "id"]
+        indexes = [
+            models.Index(fields=["ticket", "decided_at"], name="moddecision_ticket_idx"),
+            models.Index(fields=["decided_at"], name="moddecision_decided_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(decision="publish", reason="") | ~Q(decision="publish"),
+                name="moddecision_publish_no_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(decision="publish") | ~Q(reason=""),
+                name="moddecision_refusal_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.decision} #{self.ticket_id}"
+
+
+class ModerationContest(models.Model):
+    """The author's appeal against a rejection, within 6 months, decided by another
+    moderator than the one who rejected."""
+
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        REVERSED = "reversed", "Reversed: published"
+        UPHELD = "upheld", "Upheld: stays rejected"
+
+    decision = models.OneToOneField(
+        ModerationDecision, on_delete=models.CASCADE, related_name="contest"
+    )
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="contests")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="contests"
+    )
+    statement = models.TextField(max_length=BODY_MAX)
+    created_at = models.DateTimeField()
+    state = models.CharField(max_length=8, choices=State.choices, default=State.OPEN)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="contests_reviewed",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_explanation = models.TextField(max_length=BODY_MAX, blank=True, default="")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["created_at"], name="contest_open_idx", condition=Q(state="open")),
+        ]
+
+    def __str__(self) -> str:
+        return f"Contest of #{self.ticket_id} ({self.state})"
+
 
 from .models_reports import *  # noqa: E402,F403

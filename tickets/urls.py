@@ -66,3 +66,32 @@ urlpatterns += [
         name="agent_report_contest",
     ),
 ]
+
+# Products, questions, reviews and their moderation (tickets/views_moderation.py).
+from . import views_moderation as vm  # noqa: E402
+
+urlpatterns += [
+    path("products/", vm.product_list, name="product_list"),
+    path("products/moderation/", vm.moderation_policy, name="moderation_policy"),
+    path("products/<str:sku>/", vm.product_detail, name="product_detail"),
+    path("products/<str:sku>/questions/", vm.product_question_new, name="product_question_new"),
+    path("products/<str:sku>/reviews/", vm.product_review_new, name="product_review_new"),
+    path("my/content/", vm.my_content, name="my_content"),
+    path("my/content/<int:ticket_id>/", vm.my_content_detail, name="my_content_detail"),
+    path(
+        "my/content/<int:ticket_id>/resubmit/",
+        vm.my_content_resubmit,
+        name="my_content_resubmit",
+    ),
+    path("my/content/<int:ticket_id>/contest/", vm.my_content_contest, name="my_content_contest"),
+    path("moderation/", vm.moderation_queue, name="moderation_queue"),
+    path("moderation/bulk-publish/", vm.moderation_bulk_publish, name="moderation_bulk_publish"),
+    path("moderation/neutrality/", vm.neutrality, name="moderation_neutrality"),
+    path("moderation/<int:ticket_id>/decide/", vm.moderation_decide, name="moderation_decide"),
+    path("moderation/<int:ticket_id>/answer/", vm.moderation_answer, name="moderation_answer"),
+    path(
+        "moderation/contests/<int:contest_id>/decide/",
+        vm.moderation_contest_decide,
+        name="moderation_contest_decide",
+    ),
+]

@@ -238,3 +238,13 @@ IMAP_FOLDER = os.environ.get("IMAP_FOLDER", "INBOX")
 # After each sweep, sla.tasks hands new SLA events to this task (by its dotted path).
 SLA_EVENTS_TASK = "escalation.tasks.events_process_task"
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["EscalationTriggerEnum"] = "escalation.models.Trigger"
+
+# --- Moderation (tickets/api_moderation.py): names of its enums in the schema ----------------
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "ModerationDecisionEnum": "tickets.models.ModerationDecision.Decision",
+        "ModerationReasonEnum": "tickets.models.ModerationDecision.Reason",
+        "ModerationContestStateEnum": "tickets.models.ModerationContest.State",
+        "ModerationContestOutcomeEnum": "tickets.api_moderation.CONTEST_OUTCOMES",
+    }
+)

@@ -17,13 +17,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from helpdesk.models import User
-from sla import services as sla
 from tickets.models import Product, Queue, Ticket
+from tickets.moderation import (
+    content_moderate,
+    question_answer,
+    question_submit,
+    review_submit,
+    subject_from,
+)
 from tickets.services import (
     ticket_create,
-    ticket_facts,
     ticket_reply_add,
-    ticket_sla_due_refresh,
     ticket_update,
 )
 
@@ -806,86 +810,55 @@ class Command(BaseCommand):
                 raise ValueError(f"Unknown step {step!r}")
             ticket.refresh_from_db()
 
-    # Questions, reviews and reports are created as rows here, with their SLA clocks, until
-    # the tickets app has moderation and report services; then these helpers call those.
-
-    def _content(
-        self, *, kind: str, requester: str, subject: str, age_hours: float, decided: bool, **fields
-    ) -> tuple[Ticket | None, datetime]:
-        """The new ticket (None if it exists) and the time it was decided or answered."""
-        created_at, (decided_at,) = self._times(age_hours=age_hours, gaps=[(0.5, 20.0)])
-        user = self.users[requester]
-        if self._exists(kind=kind, requester=user, subject=subject):
-            return None, decided_at
-        ticket = Ticket.objects.create(
-            kind=kind,
-            requester=user,
-            subject=subject,
-            created_at=created_at,
-            updated_at=decided_at if decided else created_at,
-            **fields,
-        )
-        sla.sla_ticket_created(facts=ticket_facts(ticket), now=created_at)
-        self.created["tickets"] += 1
-        return ticket, decided_at
-
-    def _moderated(self, ticket: Ticket, now: datetime) -> None:
-        published = ticket.moderation == Ticket.Moderation.PUBLISHED
-        sla.sla_moderation_decided(facts=ticket_facts(ticket), published=published, now=now)
-
-    def _note(self, ticket: Ticket, who: str, body: str, now: datetime, public: bool) -> None:
-        ticket_reply_add(ticket=ticket, author=self.users[who], body=body, public=public, now=now)
-        self.created["messages"] += 1
+    # Questions, reviews and reports go through their services, as people would create them.
 
     def _question(self, requester, sku, text, age_hours, moderation, answer, rejection):
-        decided_by = (answer or rejection or (None,))[0]
-        ticket, decided_at = self._content(
-            kind=Ticket.Kind.QUESTION,
-            requester=requester,
-            subject=text[:200],
-            body=text,
-            age_hours=age_hours,
-            decided=moderation != "pending",
-            product=self.products[sku],
-            moderation=moderation,
-            # A published question waits for its answer.
-            status=Ticket.Status.SOLVED if answer or rejection else Ticket.Status.OPEN,
-            assignee=self.users[decided_by] if decided_by else None,
-        )
-        if ticket is None:
+        created_at, (decided_at,) = self._times(age_hours=age_hours, gaps=[(0.5, 20.0)])
+        user = self.users[requester]
+        if self._exists(kind=Ticket.Kind.QUESTION, requester=user, subject=subject_from(text)):
             return
-        if moderation != "pending":
-            self._moderated(ticket, decided_at)
+        ticket = question_submit(author=user, product=self.products[sku], body=text, now=created_at)
+        self.created["tickets"] += 1
+        self._decide(ticket, moderation, rejection, answer[0] if answer else "alice", decided_at)
         if answer:
             answered_at = min(decided_at + timedelta(minutes=20), self.now)
-            self._note(ticket, answer[0], answer[1], answered_at, public=True)
-        if rejection:
-            agent, reason, explanation = rejection
-            self._note(ticket, agent, f"Rejected ({reason}): {explanation}", decided_at, False)
-        ticket_sla_due_refresh(ticket_ids=[ticket.pk])
+            question_answer(
+                ticket=ticket, agent=self.users[answer[0]], body=answer[1], now=answered_at
+            )
+            self.created["messages"] += 1
 
     def _review(self, requester, sku, rating, title, body, age_hours, moderation, rejection):
-        ticket, decided_at = self._content(
-            kind=Ticket.Kind.REVIEW,
-            requester=requester,
-            subject=title,
-            body=body,
-            age_hours=age_hours,
-            decided=moderation != "pending",
+        created_at, (decided_at,) = self._times(age_hours=age_hours, gaps=[(0.5, 20.0)])
+        user = self.users[requester]
+        if self._exists(kind=Ticket.Kind.REVIEW, requester=user, subject=title):
+            return
+        ticket = review_submit(
+            author=user,
             product=self.products[sku],
             rating=rating,
-            moderation=moderation,
-            status=Ticket.Status.OPEN if moderation == "pending" else Ticket.Status.SOLVED,
-            assignee=self.users[rejection[0]] if rejection else None,
+            title=title,
+            body=body,
+            now=created_at,
         )
-        if ticket is None:
-            return
-        if moderation != "pending":
-            self._moderated(ticket, decided_at)
-        if rejection:
+        self.created["tickets"] += 1
+        self._decide(ticket, moderation, rejection, "bob", decided_at)
+
+    def _decide(self, ticket, moderation, rejection, publisher: str, now: datetime) -> None:
+        """Through the moderation service, as an agent would: clocks stop, authors are told."""
+        if moderation == "published":
+            content_moderate(
+                ticket=ticket, moderator=self.users[publisher], decision="publish", now=now
+            )
+        elif moderation == "rejected":
             agent, reason, explanation = rejection
-            self._note(ticket, agent, f"Rejected ({reason}): {explanation}", decided_at, False)
-        ticket_sla_due_refresh(ticket_ids=[ticket.pk])
+            content_moderate(
+                ticket=ticket,
+                moderator=self.users[agent],
+                decision="reject",
+                reason=reason,
+                explanation=explanation,
+                now=now,
+            )
 
     def _report(self, requester, target_url, reason, explanation, age_hours, outcome, decision):
         """Through the report services: each report gets its case, its decision clock and,
