@@ -63,8 +63,8 @@ def _product_context(request, product: Product, **forms) -> dict:
         "summary": content.product_rating_summary(product=product),
         "reviews": list(content.product_reviews_for(product=product, viewer=viewer)[:50]),
         "questions": list(content.product_questions_for(product=product, viewer=viewer)[:50]),
-        "question_form": forms.get("question_form") or QuestionForm(),
-        "review_form": forms.get("review_form") or ReviewForm(),
+        "question_form": forms.get("question_form") or QuestionForm(prefix="question"),
+        "review_form": forms.get("review_form") or ReviewForm(prefix="review"),
         "can_post": request.user.is_authenticated and not request.user.is_agent,
         "login_url": f"{reverse('login')}?{urlencode({'next': request.path})}",
     }
@@ -92,7 +92,7 @@ def _customer_only(request: HttpRequest) -> None:
 def product_question_new(request: HttpRequest, sku: str) -> HttpResponse:
     _customer_only(request)
     product = content.product_get(sku=sku)
-    form = QuestionForm(request.POST)
+    form = QuestionForm(request.POST, prefix="question")
     if form.is_valid():
         ticket = moderation.question_submit(
             author=request.user, product=product, body=form.cleaned_data["body"], now=timezone.now()
@@ -107,7 +107,7 @@ def product_question_new(request: HttpRequest, sku: str) -> HttpResponse:
 def product_review_new(request: HttpRequest, sku: str) -> HttpResponse:
     _customer_only(request)
     product = content.product_get(sku=sku)
-    form = ReviewForm(request.POST)
+    form = ReviewForm(request.POST, prefix="review")
     if form.is_valid():
         ticket = moderation.review_submit(
             author=request.user, product=product, now=timezone.now(), **form.cleaned_data

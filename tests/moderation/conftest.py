@@ -26,3 +26,7 @@ def review(customer, product, rating=4, title="Good kettle", body="Boils fast.",
     return moderation.review_submit(
         author=customer, product=product, rating=rating, title=title, body=body, now=now
     )
+
+
+# The browser test in this folder uses the browser fixtures of tests/browser.
+from tests.browser.conftest import browser, new_page  # noqa: E402, F401

@@ -66,7 +66,7 @@ def test_the_moderation_policy_page_says_reviews_are_not_verified(client):
 
 @pytest.mark.django_db
 def test_posting_needs_a_login(client, product):
-    response = client.post("/products/ket-200/questions/", {"body": "Hi?"})
+    response = client.post("/products/ket-200/questions/", {"question-body": "Hi?"})
 
     assert response.status_code == 302
     assert response.url.startswith("/login/?next=")
@@ -81,7 +81,9 @@ def test_on_submission_the_author_sees_the_promised_time_and_a_link_to_follow_it
     client.cookies["tz"] = "Europe/Paris"
 
     with time_machine.travel(T0, tick=False):
-        response = client.post("/products/ket-200/questions/", {"body": "Does it fit 1.7 L?"})
+        response = client.post(
+            "/products/ket-200/questions/", {"question-body": "Does it fit 1.7 L?"}
+        )
     ticket = Ticket.objects.get()
 
     assert response.status_code == 302
@@ -100,7 +102,9 @@ def test_on_submission_the_author_sees_the_promised_time_and_a_link_to_follow_it
 def test_a_review_form_with_bad_input_shows_errors_and_creates_nothing(client, customer, product):
     client.force_login(customer)
 
-    response = client.post("/products/ket-200/reviews/", {"rating": "6", "title": "", "body": ""})
+    response = client.post(
+        "/products/ket-200/reviews/", {"review-rating": "6", "review-title": "", "review-body": ""}
+    )
 
     assert response.status_code == 400
     assert set(response.context["review_form"].errors) == {"rating", "title", "body"}
