@@ -10,8 +10,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
+from django_q.tasks import async_task
 
 from .business_time import add_business_time, business_time_between
 from .calendars import BusinessCalendar
@@ -316,6 +318,15 @@ def clock_rerun(*, ticket_id: int, metric: str, now: datetime) -> Clock | None:
     return clock
 
 
+def events_hand_over() -> None:
+    """After commit, queue the task that acts on new events (settings.SLA_EVENTS_TASK, named
+    by its dotted path so `sla` stays unaware of the escalation code), so a generic reply or a
+    "not answered" escalates at once rather than at the next per-minute sweep."""
+    task = getattr(settings, "SLA_EVENTS_TASK", "")
+    if task:
+        transaction.on_commit(lambda: async_task(task))
+
+
 def event_record(
     *,
     ticket_id: int,
@@ -343,6 +354,7 @@ def event_record(
         ],
         ignore_conflicts=True,
     )
+    events_hand_over()
     lookup = {"ticket_id": ticket_id, "kind": kind, "level": level}
     if clock_id is not None:
         lookup["clock_id"] = clock_id

@@ -185,3 +185,19 @@ def test_a_template_reused_across_different_questions_is_flagged_with_its_count(
     fps = ReplyFingerprint.objects.filter(ticket_id__in=ids).order_by("sent_at")
     templates = {fp.template_id for fp in fps}
     assert templates == {fps[0].pk}
+
+
+@pytest.mark.django_db
+def test_a_generic_reply_escalates_right_after_commit_not_at_the_next_sweep(
+    api_client, customer, agent, django_capture_on_commit_callbacks
+):
+    from escalation.models import Escalation
+
+    with at(0):
+        ticket = post(api_client(customer), "/api/v1/tickets/", {"subject": "s", "body": QUESTION})
+    with at(30), django_capture_on_commit_callbacks(execute=True):
+        post(api_client(agent), f"/api/v1/tickets/{ticket['id']}/messages/", {"body": POLITE})
+
+    assert list(Escalation.objects.values_list("ticket_id", "trigger", "level")) == [
+        (ticket["id"], "generic_reply", 1)
+    ]
