@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
+from django.utils.html import format_html_join
 from django.views.decorators.http import require_http_methods, require_POST
 
 from helpdesk.models import Notification
@@ -262,7 +263,16 @@ def moderation_queue(request: HttpRequest) -> HttpResponse:
         "page": page,
         "query": urlencode(kept),
         "filtered": bool(kept),
-        "reasons": moderation.Reason.choices,
+        # Rendered once, not once per row: the same options in every row's reject form.
+        "reason_options": format_html_join(
+            "",
+            '<option value="{}">{}</option>',
+            (
+                (value, label)
+                for value, label in moderation.Reason.choices
+                if value != moderation.Reason.SERVICE_QUESTION
+            ),
+        ),
         "contests": list(content.contests_open()[:50]),
         "awaiting_answer": list(content.questions_awaiting_answer()[:50]),
         "answer_form": AnswerForm(),
