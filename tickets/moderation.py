@@ -203,7 +203,9 @@ def content_moderate(
         raise ModerationError("Only questions and reviews are moderated.")
     given = ticket
     ticket = (
-        Ticket.objects.select_for_update().select_related("product", "requester").get(pk=ticket.pk)
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("product", "requester")
+        .get(pk=ticket.pk)
     )
     if ticket.moderation != Ticket.Moderation.PENDING:
         raise ModerationError(f"This {ticket.kind} is {ticket.moderation}, not pending.")
@@ -356,7 +358,7 @@ def contest_decide(
 ) -> ModerationContest:
     """Another moderator reviews the contest: publish after all, or keep the rejection."""
     contest = (
-        ModerationContest.objects.select_for_update()
+        ModerationContest.objects.select_for_update(of=("self",))
         .select_related("decision", "ticket__product", "ticket__requester")
         .get(pk=contest.pk)
     )
@@ -410,7 +412,9 @@ def question_answer(*, ticket: Ticket, agent: User, body: str, now: datetime):
     """A public answer to a published question; the first one stops its answer clock."""
     if not agent.is_agent:
         raise PermissionError("Only agents answer product questions.")
-    ticket = Ticket.objects.select_for_update().select_related("product").get(pk=ticket.pk)
+    ticket = (
+        Ticket.objects.select_for_update(of=("self",)).select_related("product").get(pk=ticket.pk)
+    )
     if ticket.kind != Ticket.Kind.QUESTION or ticket.moderation != Ticket.Moderation.PUBLISHED:
         raise ModerationError("Only published questions are answered in public.")
     message = ticket_reply_add(ticket=ticket, author=agent, body=body, public=True, now=now)

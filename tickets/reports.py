@@ -281,7 +281,9 @@ def reports_release_held(*, now: datetime) -> int:
     held, _ = intake_maintenance()
     if held:
         return 0
-    reports = list(Report.objects.select_for_update().filter(held=True).select_related("ticket"))
+    reports = list(
+        Report.objects.select_for_update(of=("self",)).filter(held=True).select_related("ticket")
+    )
     policies = policies_snapshot()
     for report in reports:
         _clock_start(report.ticket, now, policies)
