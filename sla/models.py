@@ -66,7 +66,10 @@ class Clock(models.Model):
         PAUSED = "paused", "Paused"
         STOPPED = "stopped", "Stopped"
 
-    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="clocks")
+    # No index of its own: the unique (ticket, metric, cycle) constraint leads with it.
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.CASCADE, related_name="clocks", db_index=False
+    )
     metric = models.CharField(max_length=20, choices=Metric.choices)
     cycle = models.PositiveIntegerField(default=1)
     policy = models.ForeignKey(
@@ -118,7 +121,6 @@ class Clock(models.Model):
                 name="clock_escalate_running_idx",
                 condition=Q(state="running", escalated_at__isnull=True, escalate_at__isnull=False),
             ),
-            models.Index(fields=["ticket", "metric"], name="clock_ticket_metric_idx"),
             models.Index(fields=["ticket"], name="clock_breached_idx", condition=Q(breached=True)),
             models.Index(fields=["metric", "started_at"], name="clock_metric_started_idx"),
             models.Index(
@@ -142,11 +144,17 @@ class Event(models.Model):
         NOT_ANSWERED = "not_answered", "Not answered"
         UNPUBLISHED_7_DAYS = "unpublished_7_days", "Unpublished 7 days"
 
+    # Indexed through event_ticket_kind_idx and the partial unique constraints.
     ticket = models.ForeignKey(
-        "tickets.Ticket", on_delete=models.CASCADE, related_name="sla_events"
+        "tickets.Ticket", on_delete=models.CASCADE, related_name="sla_events", db_index=False
     )
     clock = models.ForeignKey(
-        Clock, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+        Clock,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="events",
+        db_index=False,
     )
     kind = models.CharField(max_length=24, choices=Kind.choices)
     level = models.PositiveSmallIntegerField(default=1)

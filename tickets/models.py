@@ -115,6 +115,8 @@ class Ticket(models.Model):
             models.Index(fields=["requester", "-created_at"], name="ticket_requester_idx"),
             # the agent queue: open work by status, queue and assignee, newest first
             models.Index(fields=["status", "-created_at"], name="ticket_status_idx"),
+            # the API's default order, newest first
+            models.Index(fields=["-created_at", "-id"], name="ticket_created_idx"),
             models.Index(fields=["queue", "status"], name="ticket_queue_status_idx"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status_idx"),
             models.Index(fields=["kind", "status"], name="ticket_kind_status_idx"),
