@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 
 from .calendars import CalendarError, parse_hours, validate_country, validate_timezone
-from .models import Calendar, Clock, Event, Metric, Policy
+from .models import Calendar, Clock, Event, Metric, Policy, ReplyFingerprint
 
 
 class CalendarForm(forms.ModelForm):
@@ -80,3 +80,12 @@ class EventAdmin(admin.ModelAdmin):
     list_display = ("ticket", "kind", "level", "metric", "created_at")
     list_filter = ("kind", "metric")
     raw_id_fields = ("ticket", "clock")
+
+
+@admin.register(ReplyFingerprint)
+class ReplyFingerprintAdmin(admin.ModelAdmin):
+    list_display = ("message", "author", "sent_at", "generic", "score", "not_answered", "template")
+    list_filter = ("generic", "not_answered")
+    raw_id_fields = ("message", "ticket", "author", "template")
+    exclude = ("signature",)
+    readonly_fields = ("shingle_count", "question_excerpt", "score")

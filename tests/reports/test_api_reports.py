@@ -16,6 +16,7 @@ from tickets.models import (
     ReportCase,
     ReportContest,
     ReporterStanding,
+    ReportIntake,
     ReportSanction,
     Ticket,
 )
@@ -448,3 +449,29 @@ def test_decision_e_mails_the_reporter_after_commit(
         _decide(api_client(agent), pk)
     assert [m.to for m in mail.outbox] == [[customer.email]]
     assert mail.outbox[0].subject.startswith("Decision on your report #")
+
+
+def test_the_admin_switch_releases_held_reports_when_maintenance_ends(
+    customer, manager, api_client, client
+):
+    reporter = api_client(customer)
+    with time_machine.travel(T0, tick=False):
+        reports.report_intake_set(actor=manager, maintenance=True, now=T0)
+        assert reporter.post("/api/v1/reports/", report_body(), format="json").json()["held"]
+    manager.is_staff = True  # as services.user_create makes managers
+    manager.save(update_fields=["is_staff"])
+    client.force_login(manager)
+    row = ReportIntake.objects.get()
+
+    with time_machine.travel(T0 + timedelta(hours=1), tick=False):
+        response = client.post(
+            f"/admin/tickets/reportintake/{row.pk}/change/",
+            {"message": "Back soon."},  # maintenance unticked
+        )
+
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/tickets/reportintake/"
+    mine = reporter.get("/api/v1/reports/").json()["results"][0]
+    assert mine["held"] is False
+    assert mine["decision_due_at"] == "2026-03-03T10:00:00Z"
+    assert ReportIntake.objects.get().message == "Back soon."

@@ -67,3 +67,11 @@ class EmailRecordAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(EmailAttachment)
+class EmailAttachmentAdmin(admin.ModelAdmin):
+    list_display = ("filename", "content_type", "size", "refused", "email")
+    list_filter = ("refused", "content_type")
+    search_fields = ("filename",)
+    raw_id_fields = ("email",)
