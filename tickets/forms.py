@@ -1,7 +1,7 @@
 """Forms parse and bound what people type; the writes themselves happen in services."""
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm, PasswordResetForm
 
 from helpdesk.models import User
 
@@ -163,3 +163,12 @@ class QueueFilterForm(NoColonLabels, forms.Form):
         values["status"] = values["status"] or "active"
         values["q"] = values["q"].strip()
         return values
+
+
+class ClaimablePasswordResetForm(PasswordResetForm):
+    """Password reset that also reaches accounts created from e-mail, which have no usable
+    password yet: it is how such a customer claims the account."""
+
+    def get_users(self, email):
+        users = User.objects.filter(email__iexact=email, is_active=True)
+        return (u for u in users if u.email.casefold() == email.casefold())

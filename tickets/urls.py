@@ -1,13 +1,38 @@
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
 from . import views
+from .forms import ClaimablePasswordResetForm
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.HelpdeskLoginView.as_view(), name="login"),
     path("logout/", LogoutView.as_view(), name="logout"),
     path("signup/", views.signup, name="signup"),
+    path(
+        "password/reset/",
+        auth_views.PasswordResetView.as_view(
+            form_class=ClaimablePasswordResetForm,
+            email_template_name="registration/password_reset_email.txt",
+        ),
+        name="password_reset",
+    ),
+    path(
+        "password/reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("tickets/", views.my_tickets, name="my_tickets"),
     path("tickets/new/", views.ticket_new, name="ticket_new"),
     path("tickets/<int:ticket_id>/", views.ticket_detail, name="ticket_detail"),
