@@ -6,11 +6,15 @@ so a rolled-back change never mails anyone and a slow mail server never slows a 
 
 from collections.abc import Iterable
 from datetime import datetime
+from email.utils import parseaddr
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMultiAlternatives
+from django.core.mail.message import make_msgid
 from django.db import transaction
 from django.utils import timezone
+from django.utils.html import format_html, linebreaks
+from django.utils.safestring import mark_safe
 from django_q.tasks import async_task
 
 from .models import Notification, User
@@ -44,17 +48,47 @@ def notification_send(
     return notifications
 
 
+def _reply_to() -> str:
+    addresses = getattr(settings, "HELPDESK_EMAIL_ADDRESSES", [])
+    return addresses[0] if addresses else parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+
+
+def notification_email(notification: Notification) -> EmailMultiAlternatives:
+    """Plain text and HTML, a Message-ID under the helpdesk's domain, Reply-To the helpdesk,
+    and "[#N]" in the subject so that an answer by e-mail threads into the ticket."""
+    link = f"{settings.HELPDESK_SITE_URL}{notification.url}" if notification.url else ""
+    text = notification.text + (f"\n\n{link}" if link else "")
+    subject = notification.text.splitlines()[0][:120]
+    if notification.ticket_id:
+        subject = f"[#{notification.ticket_id}] {subject}"
+    html = format_html(
+        "<div>{}</div>{}",
+        # Escaped by linebreaks itself (autoescape=True), then kept as markup.
+        mark_safe(linebreaks(notification.text, autoescape=True)),
+        format_html('<p><a href="{}">{}</a></p>', link, link) if link else "",
+    )
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or None
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[notification.user.email],
+        reply_to=[_reply_to()],
+        headers={"Message-ID": make_msgid("notification", domain=domain)},
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
 def notification_email_send(notification_ids: list[int]) -> int:
-    """The worker's half: one e-mail per notification not yet mailed; safe to retry."""
+    """The worker's half: one e-mail per notification not yet mailed. Safe to retry: a
+    failure raises (django-q2 retries) and what went out is not sent again."""
     sent = 0
     pending = Notification.objects.select_related("user").filter(
         pk__in=notification_ids, emailed_at__isnull=True
     )
     for notification in pending:
-        link = f"{settings.HELPDESK_SITE_URL}{notification.url}" if notification.url else ""
-        body = notification.text + (f"\n\n{link}" if link else "")
-        subject = notification.text.splitlines()[0][:120]
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [notification.user.email])
+        notification_email(notification).send()
         Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
         sent += 1
     return sent

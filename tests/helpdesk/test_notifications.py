@@ -27,7 +27,16 @@ def test_a_notification_is_in_app_at_once_and_mailed_after_commit(
         ("carla", "Your review is live."),
     ]
     assert sorted(m.to[0] for m in mail.outbox) == ["alice@example.com", "carla@example.com"]
-    assert mail.outbox[0].body == "Your review is live.\n\nhttp://127.0.0.1:8000/tickets/1/"
+    sent = mail.outbox[0]
+    assert sent.body == "Your review is live.\n\nhttp://127.0.0.1:8000/tickets/1/"
+    assert sent.subject == "Your review is live."
+    assert sent.reply_to == ["support@helpdesk.localhost"]
+    assert sent.extra_headers["Message-ID"].endswith("@helpdesk.localhost>")
+    assert sent.alternatives[0].mimetype == "text/html"
+    assert sent.alternatives[0].content == (
+        '<div><p>Your review is live.</p></div><p><a href="http://127.0.0.1:8000/tickets/1/">'
+        "http://127.0.0.1:8000/tickets/1/</a></p>"
+    )
     assert not Notification.objects.filter(emailed_at__isnull=True).exists()
 
 
@@ -68,3 +77,24 @@ def test_api_lists_the_callers_notifications_newest_first_and_marks_them_read(
     assert read.json()["read_at"] is not None
     assert foreign.status_code == 404
     assert api_client(None).get("/api/v1/notifications/").status_code == 401
+
+
+@pytest.mark.django_db
+def test_a_ticket_notification_carries_the_ticket_reference_and_escapes_html(
+    customer, django_capture_on_commit_callbacks
+):
+    from tests.factories import TicketFactory
+
+    ticket = TicketFactory(requester=customer)
+    with django_capture_on_commit_callbacks(execute=True):
+        notification_send(
+            recipients=[customer],
+            kind="decision",
+            text="<b>Rejected</b>: spam",
+            now=NOW,
+            ticket_id=ticket.pk,
+        )
+
+    sent = mail.outbox[0]
+    assert sent.subject == f"[#{ticket.pk}] <b>Rejected</b>: spam"
+    assert "&lt;b&gt;Rejected&lt;/b&gt;" in sent.alternatives[0].content

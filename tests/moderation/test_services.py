@@ -103,7 +103,10 @@ def test_a_rejection_carries_its_reason_explanation_and_remedies(
         "You can edit it and submit it again, or contest this decision until 02 Sep 2026; "
         "another moderator will review it."
     )
-    assert mail.outbox[0].subject == "Your review “Call me” of KET-200 Kettle was not published."
+    assert (
+        mail.outbox[0].subject
+        == f"[#{ticket.pk}] Your review “Call me” of KET-200 Kettle was not published."
+    )
 
 
 @pytest.mark.django_db

@@ -1,5 +1,6 @@
 """Reports through HTTP and the services, as a reporter and agents live them."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -448,7 +449,7 @@ def test_decision_e_mails_the_reporter_after_commit(
     with django_capture_on_commit_callbacks(execute=True):
         _decide(api_client(agent), pk)
     assert [m.to for m in mail.outbox] == [[customer.email]]
-    assert mail.outbox[0].subject.startswith("Decision on your report #")
+    assert re.fullmatch(r"\[#\d+\] Decision on your report #\d+:", mail.outbox[0].subject)
 
 
 def test_the_admin_switch_releases_held_reports_when_maintenance_ends(
