@@ -8,7 +8,7 @@ import struct
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from .fingerprints import SIGNATURE_SIZE, Fingerprint, reply_fingerprint, similarity
 from .models import ReplyBand, ReplyFingerprint
@@ -19,6 +19,8 @@ CANDIDATES = 50
 QUESTION_EXCERPT = 1000
 SAME_TEMPLATE = 0.5
 SIGNATURE_FORMAT = f"<{SIGNATURE_SIZE}I"
+FINGERPRINTS = ReplyFingerprint._meta.db_table
+BANDS = ReplyBand._meta.db_table
 
 
 @dataclass(frozen=True)
@@ -33,21 +35,32 @@ def reply_candidates(*, fingerprint: Fingerprint, ticket_id: int, now: datetime)
     """Replies on other tickets sharing a band with this one, newest first: one query."""
     if not fingerprint.bands:
         return []
-    # The band rows' own order and limit keep the plan on replyband_key_sent_idx: without
-    # them PostgreSQL walks every recent fingerprint for heavily reused templates.
-    matching = (
-        ReplyBand.objects.filter(key__in=fingerprint.bands, sent_at__gte=now - REUSE_WINDOW)
-        .order_by("-sent_at")
-        .values("fingerprint_id")[: CANDIDATES * len(fingerprint.bands)]
-    )
-    rows = (
-        ReplyFingerprint.objects.filter(pk__in=matching)
-        .exclude(ticket_id=ticket_id)
-        .order_by("-sent_at")
-        .values_list("pk", "template_id", "signature", "shingle_count", "question_excerpt")[
-            :CANDIDATES
-        ]
-    )
+    # Plain SQL: this runs on every keystroke pause of an agent, and compiling the ORM
+    # query cost more than running it. The band rows' own order and limit keep the plan on
+    # replyband_key_sent_idx: without them PostgreSQL walks every recent fingerprint for
+    # heavily reused templates.
+    keys = ", ".join(["%s"] * len(fingerprint.bands))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT f.id, f.template_id, f.signature, f.shingle_count, f.question_excerpt
+            FROM {FINGERPRINTS} f
+            WHERE f.id IN (
+                SELECT b.fingerprint_id FROM {BANDS} b
+                WHERE b.key IN ({keys}) AND b.sent_at >= %s
+                ORDER BY b.sent_at DESC LIMIT %s
+            ) AND f.ticket_id <> %s
+            ORDER BY f.sent_at DESC LIMIT %s
+            """,
+            [
+                *fingerprint.bands,
+                now - REUSE_WINDOW,
+                CANDIDATES * len(fingerprint.bands),
+                ticket_id,
+                CANDIDATES,
+            ],
+        )
+        rows = cursor.fetchall()
     return [
         Candidate(
             id=pk,
