@@ -54,7 +54,9 @@ def test_warn_the_assignee_at_75_percent(customer, agent, bob, django_capture_on
     assert escalation.created_at == T0 + timedelta(minutes=180)
     assert notices("escalation_warning") == [("alice", ticket.pk)]
     assert [m.to for m in mail.outbox] == [["alice@example.com"]]
-    assert mail.outbox[0].subject == f"About to breach (First response): #{ticket.pk} Kettle"
+    assert mail.outbox[0].subject == (
+        f"[#{ticket.pk}] About to breach (First response): #{ticket.pk} Kettle"
+    )
     assert notes(ticket) == [(False, "reply", "escalation")]
     assert escalation.actions == ["notified alice"]
 
