@@ -3,6 +3,7 @@
 from django.utils import timezone
 
 from .notifications import digest_send
+from .report import dashboard_warm
 from .services import events_process
 
 
@@ -15,3 +16,8 @@ def events_process_task() -> dict[str, int]:
 def digest_send_task() -> int:
     """Hourly: one e-mail per manager listing the escalation notices of the hour."""
     return digest_send(now=timezone.now())
+
+
+def dashboard_warm_task() -> int:
+    """Every minute: the dashboard's period figures, computed before a manager asks."""
+    return dashboard_warm(now=timezone.now())

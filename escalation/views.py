@@ -2,7 +2,6 @@
 notifications page with the bell and e-mail preferences."""
 
 import csv
-from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -43,9 +42,8 @@ def _period(request: HttpRequest):
     if metric not in report.METRICS:
         metric = Metric.FIRST_RESPONSE
     now = timezone.now()
-    # Figures over a period rounded to five minutes: managers share one cached computation.
-    until = now.replace(minute=now.minute - now.minute % 5, second=0, microsecond=0)
-    return until - timedelta(days=days), until, now, days, metric
+    since, until = report.dashboard_period(now=now, days=days)
+    return since, until, now, days, metric
 
 
 def _partial(request: HttpRequest, template: str, context: dict) -> HttpResponse:

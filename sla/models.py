@@ -143,6 +143,7 @@ class Event(models.Model):
         GENERIC_REPLY = "generic_reply", "Generic reply"
         NOT_ANSWERED = "not_answered", "Not answered"
         UNPUBLISHED_7_DAYS = "unpublished_7_days", "Unpublished 7 days"
+        DECISION_CONTESTED = "decision_contested", "Decision contested"
 
     # Indexed through event_ticket_kind_idx and the partial unique constraints.
     ticket = models.ForeignKey(

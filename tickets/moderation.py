@@ -15,6 +15,7 @@ from django.urls import reverse
 from helpdesk.models import User
 from helpdesk.notifications import notification_send
 from sla import services as sla
+from sla.models import Event
 
 from .models import ModerationContest, ModerationDecision, Product, Ticket
 from .services import (
@@ -342,9 +343,16 @@ def decision_contest(
         raise ModerationError("The six months to contest this decision are over.")
     if not statement.strip():
         raise ValueError("Say why the decision is wrong.")
-    return ModerationContest.objects.create(
+    contest = ModerationContest.objects.create(
         decision=latest, ticket=ticket, author=author, statement=statement.strip(), created_at=now
     )
+    sla.event_record(
+        ticket_id=ticket.pk,
+        kind=Event.Kind.DECISION_CONTESTED,
+        subject_key=f"moderation-contest:{contest.pk}",
+        now=now,
+    )
+    return contest
 
 
 @transaction.atomic

@@ -20,6 +20,7 @@ from helpdesk.models import User
 from helpdesk.notifications import notification_send
 from sla import services as sla
 from sla.fetch import policies_snapshot
+from sla.models import Event
 
 from .models import (
     REASONS,
@@ -569,12 +570,30 @@ def report_contest(
         raise ReportError("The six months to contest this have passed.")
     try:
         with transaction.atomic():
-            return ReportContest.objects.create(
+            contest = ReportContest.objects.create(
                 decision=decision, sanction=sanction, by=user, explanation=explanation,
                 created_at=now,
             )  # fmt: skip
     except IntegrityError:
         raise ReportError("You have already contested this.") from None
+    ticket_id = _contested_ticket_id(decision, user) if decision is not None else None
+    if ticket_id is not None:
+        sla.event_record(
+            ticket_id=ticket_id,
+            kind=Event.Kind.DECISION_CONTESTED,
+            subject_key=f"report-contest:{contest.pk}",
+            now=now,
+        )
+    return contest
+
+
+def _contested_ticket_id(decision: ReportDecision, user: User) -> int | None:
+    """The ticket a contest of a report decision escalates on: the contester's own report,
+    else the reported content (its author contests)."""
+    own = Report.objects.filter(decision=decision, reporter=user).values_list(
+        "ticket_id", flat=True
+    )
+    return own.first() or decision.case.content_id
 
 
 @transaction.atomic

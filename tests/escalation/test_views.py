@@ -159,3 +159,23 @@ def test_preferences_form(client, agent):
     client.post("/notifications/preferences/", {"email": "digest", "email_triggers": ["breach"]})
 
     assert preference_for(agent) == ("digest", ["breach"])
+
+
+@pytest.mark.django_db
+def test_the_worker_warms_the_dashboard_figures_once_per_five_minute_period(settings):
+    from datetime import UTC, datetime
+
+    from django.core.cache import cache
+
+    from escalation.report import dashboard_period, figures_cached
+    from escalation.tasks import dashboard_warm_task
+
+    settings.ESCALATION_FIGURES_CACHE_SECONDS = 300
+    cache.clear()
+    now = datetime(2026, 3, 2, 9, 7, 30, tzinfo=UTC)
+    with time_machine.travel(now, tick=False):
+        assert dashboard_warm_task() == 3  # 7, 30 and 90 days
+        assert dashboard_warm_task() == 0  # already there
+        since, until = dashboard_period(now=now, days=30)
+        assert until == datetime(2026, 3, 2, 9, 5, tzinfo=UTC)
+        assert figures_cached(since=since, until=until)

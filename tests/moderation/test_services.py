@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core import mail
 
 from helpdesk.models import Notification
@@ -352,3 +353,32 @@ def test_unpublished_questions_are_not_answered_in_public(customer, agent, produ
     with pytest.raises(moderation.ModerationError):
         moderation.question_answer(ticket=ticket, agent=agent, body="Hi", now=T0)
     assert Message.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_contest_raises_decision_contested_and_the_managers_hear_of_it(
+    customer, agent, manager, product, django_capture_on_commit_callbacks
+):
+    from escalation.models import Escalation
+    from sla.models import Event
+
+    ticket = review(customer, product, rating=2, title="Meh", body="Slow heating.")
+    moderation.content_moderate(
+        ticket=ticket,
+        moderator=agent,
+        decision="reject",
+        reason="spam",
+        explanation="Ad.",
+        now=T0,
+    )
+
+    with time_machine.travel(T0, tick=False), django_capture_on_commit_callbacks(execute=True):
+        contest = moderation.decision_contest(
+            ticket=ticket, author=customer, statement="It is my honest review.", now=T0
+        )
+
+    event = Event.objects.get(kind="decision_contested")
+    assert (event.ticket_id, event.subject_key) == (ticket.pk, f"moderation-contest:{contest.pk}")
+    escalation = Escalation.objects.get(event=event)
+    assert escalation.trigger == "decision_contested"
+    assert Notification.objects.filter(user=manager, ticket=ticket).exists()
