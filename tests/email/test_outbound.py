@@ -8,6 +8,7 @@ from email import policy
 from email.parser import BytesParser
 
 import pytest
+import time_machine
 from aiosmtpd.controller import Controller
 from django.core import mail
 
@@ -237,3 +238,32 @@ def test_a_requester_without_an_address_gets_a_failed_record_not_a_crash(
     record = EmailRecord.objects.get()
     assert (record.status, record.reason) == ("failed", "the requester has no e-mail address")
     assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_the_retry_schedule_sends_what_a_lost_or_failed_task_left_pending(
+    email_ticket, agent, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django_q.models import Schedule
+
+    from tickets.email.tasks import email_retry_pending
+
+    # The reply is recorded, but its task never ran (the broker was down at enqueue time).
+    with django_capture_on_commit_callbacks(execute=False):
+        ticket_reply_add(ticket=email_ticket, author=agent, body="Hello.", public=True, now=NOW)
+    record = EmailRecord.objects.get(direction="out")
+    assert record.status == "queued"
+
+    with time_machine.travel(record.created_at + timedelta(minutes=1), tick=False):
+        assert email_retry_pending() == {"sent": 0, "failed": 0}  # may still be in flight
+    with time_machine.travel(record.created_at + timedelta(minutes=3), tick=False):
+        assert email_retry_pending() == {"sent": 1, "failed": 0}
+        assert email_retry_pending() == {"sent": 0, "failed": 0}
+
+    record.refresh_from_db()
+    assert (record.status, record.attempts) == ("sent", 1)
+    assert len(mail.outbox) == 1
+    schedule = Schedule.objects.get(name="email-retry")
+    assert (schedule.func, schedule.minutes) == ("tickets.email.tasks.email_retry_pending", 2)

@@ -2,11 +2,13 @@
 
 The reply is recorded (with its Message-ID and threading headers) in the same transaction as
 the message, and sent by the django-q2 worker after commit. A failed send raises, so the
-broker delivers the task again (Q_CLUSTER retry / max_attempts); each attempt is counted on
-the record, which ends `sent` or `failed`.
+broker delivers the task again (Q_CLUSTER retry / max_attempts, ORM broker) and the worker's
+"email-retry" schedule sends again whatever is still pending (any broker); each attempt is
+counted on the record, which ends `sent` or `failed`.
 """
 
 import secrets
+from datetime import datetime, timedelta
 from email.utils import formataddr, parseaddr
 
 from django.conf import settings
@@ -137,3 +139,34 @@ def email_reply_send(*, message_id: int) -> str:
     record.sent_at = timezone.now()
     record.save(update_fields=["status", "reason", "sent_at"])
     return f"sent to {record.to_addresses}"
+
+
+RETRY_AFTER = timedelta(minutes=2)
+RETRY_BATCH = 100
+
+
+def email_retry_pending(*, now: datetime) -> dict[str, int]:
+    """Send again what is still queued or failed-will-retry a while after it was queued.
+
+    The broker-independent half of retries: django-q2 re-delivers a failed task only with
+    its ORM broker, and a task enqueued while the broker was down is lost; the record in
+    the database is not. Runs every two minutes in the worker (schedule "email-retry").
+    """
+    pending = list(
+        EmailRecord.objects.filter(
+            direction=EmailRecord.Direction.OUTBOUND,
+            status__in=[EmailRecord.Status.QUEUED, EmailRecord.Status.RETRYING],
+            created_at__lte=now - RETRY_AFTER,
+            message__isnull=False,
+        )
+        .order_by("created_at")
+        .values_list("message_id", flat=True)[:RETRY_BATCH]
+    )
+    sent = failed = 0
+    for message_id in pending:
+        try:
+            email_reply_send(message_id=message_id)
+            sent += 1
+        except Exception:  # recorded on the EmailRecord by email_reply_send
+            failed += 1
+    return {"sent": sent, "failed": failed}
