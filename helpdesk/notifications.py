@@ -14,6 +14,7 @@ from django.core.mail.message import make_msgid
 from django.db import transaction
 from django.utils import timezone
 from django.utils.html import format_html, linebreaks
+from django.utils.module_loading import import_string
 from django.utils.safestring import mark_safe
 from django_q.tasks import async_task
 
@@ -53,6 +54,15 @@ def _reply_to() -> str:
     return addresses[0] if addresses else parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
 
 
+def _thread_headers(ticket_id: int | None) -> dict[str, str]:
+    """In-Reply-To and References from the app that knows the ticket's mail, named by its
+    dotted path in settings.HELPDESK_NOTIFICATION_HEADERS (this package imports no app)."""
+    path = getattr(settings, "HELPDESK_NOTIFICATION_HEADERS", "")
+    if not ticket_id or not path:
+        return {}
+    return import_string(path)(ticket_id)
+
+
 def notification_email(notification: Notification) -> EmailMultiAlternatives:
     """Plain text and HTML, a Message-ID under the helpdesk's domain, Reply-To the helpdesk,
     and "[#N]" in the subject so that an answer by e-mail threads into the ticket."""
@@ -74,7 +84,10 @@ def notification_email(notification: Notification) -> EmailMultiAlternatives:
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[notification.user.email],
         reply_to=[_reply_to()],
-        headers={"Message-ID": make_msgid("notification", domain=domain)},
+        headers={
+            "Message-ID": make_msgid("notification", domain=domain),
+            **_thread_headers(notification.ticket_id),
+        },
     )
     message.attach_alternative(html, "text/html")
     return message

@@ -258,3 +258,7 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
         "ModerationContestOutcomeEnum": "tickets.api_moderation.CONTEST_OUTCOMES",
     }
 )
+
+# Threading headers (In-Reply-To, References) of notification e-mails about tickets that came
+# by e-mail: the e-mail channel knows the ticket's messages.
+HELPDESK_NOTIFICATION_HEADERS = "tickets.email.outbound.notification_thread_headers"

@@ -267,3 +267,27 @@ def test_the_retry_schedule_sends_what_a_lost_or_failed_task_left_pending(
     assert len(mail.outbox) == 1
     schedule = Schedule.objects.get(name="email-retry")
     assert (schedule.func, schedule.minutes) == ("tickets.email.tasks.email_retry_pending", 2)
+
+
+@pytest.mark.django_db
+def test_a_notification_about_an_e_mail_ticket_threads_into_the_conversation(
+    email_ticket, django_capture_on_commit_callbacks
+):
+    from helpdesk.notifications import notification_send
+
+    with django_capture_on_commit_callbacks(execute=True):
+        notification_send(
+            recipients=[email_ticket.requester],
+            kind="decision",
+            text="Your ticket was escalated to a manager.",
+            ticket_id=email_ticket.pk,
+            now=NOW,
+        )
+
+    (sent,) = mail.outbox
+    assert sent.subject == f"[#{email_ticket.pk}] Your ticket was escalated to a manager."
+    assert sent.extra_headers["In-Reply-To"] == "<thread-2@mail.example.ro>"
+    assert (
+        sent.extra_headers["References"] == "<thread-1@mail.example.ro> <thread-2@mail.example.ro>"
+    )
+    assert sent.reply_to == ["support@helpdesk.localhost"]

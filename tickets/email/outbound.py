@@ -43,6 +43,35 @@ def reply_subject(ticket: Ticket) -> str:
     return f"Re: {reference} {subject}".strip()
 
 
+def _thread(earlier: list[tuple[str, str]]) -> tuple[str, str]:
+    """In-Reply-To (the customer's last message) and References (the ticket's mail so far,
+    oldest first, trimmed to the first and the newest) from (direction, Message-ID) pairs."""
+    last_inbound = [mid for direction, mid in earlier if direction == EmailRecord.Direction.INBOUND]
+    chain = [f"<{mid}>" for _, mid in earlier]
+    if len(chain) > REFERENCES_MAX:
+        chain = [chain[0], *chain[-(REFERENCES_MAX - 1) :]]
+    return (f"<{last_inbound[-1]}>" if last_inbound else ""), " ".join(chain)
+
+
+def notification_thread_headers(ticket_id: int) -> dict[str, str]:
+    """In-Reply-To and References for a notification about a ticket that came by e-mail, so
+    the customer's mail client files it in the conversation (settings.
+    HELPDESK_NOTIFICATION_HEADERS names this function for helpdesk.notifications)."""
+    earlier = list(
+        EmailRecord.objects.filter(ticket_id=ticket_id)
+        .exclude(status__in=[EmailRecord.Status.IGNORED, EmailRecord.Status.HELD])
+        .order_by("created_at", "id")
+        .values_list("direction", "rfc_message_id")
+    )
+    in_reply_to, references = _thread(earlier)
+    headers = {}
+    if in_reply_to:
+        headers["In-Reply-To"] = in_reply_to
+    if references:
+        headers["References"] = references
+    return headers
+
+
 def email_reply_queue(*, message: Message) -> EmailRecord | None:
     """Record an agent's public reply as outbound mail and send it after commit.
 
@@ -58,17 +87,14 @@ def email_reply_queue(*, message: Message) -> EmailRecord | None:
         .order_by("created_at", "id")
         .values_list("direction", "rfc_message_id")
     )
-    last_inbound = [mid for direction, mid in earlier if direction == EmailRecord.Direction.INBOUND]
-    chain = [f"<{mid}>" for _, mid in earlier]
-    if len(chain) > REFERENCES_MAX:
-        chain = [chain[0], *chain[-(REFERENCES_MAX - 1) :]]
+    in_reply_to, references = _thread(earlier)
     record = EmailRecord.objects.create(
         direction=EmailRecord.Direction.OUTBOUND,
         status=EmailRecord.Status.QUEUED if to else EmailRecord.Status.FAILED,
         reason="" if to else "the requester has no e-mail address",
         rfc_message_id=f"t{ticket.pk}.m{message.pk}.{secrets.token_hex(6)}@{helpdesk_domain()}",
-        in_reply_to=f"<{last_inbound[-1]}>" if last_inbound else "",
-        references=" ".join(chain),
+        in_reply_to=in_reply_to,
+        references=references,
         from_address=parseaddr(settings.DEFAULT_FROM_EMAIL)[1],
         to_addresses=to,
         subject=reply_subject(ticket),
