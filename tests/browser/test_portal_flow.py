@@ -73,6 +73,8 @@ def test_customer_asks_agent_answers_customer_sees_the_reply(new_page):
     agent.get_by_label("Reply").fill("Same batch as ticket 12, check the seal.")
     agent.get_by_role("button", name="Add internal note").click()
     expect(agent.locator("#conversation .entry-note")).to_contain_text("Internal note")
+    # htmx settles the note's swaps after the response: change the status once it has.
+    agent.wait_for_load_state("networkidle")
     agent.get_by_label("Status").select_option("pending")
     expect(agent.locator("#conversation")).to_contain_text("Status changed from open to pending.")
     expect(agent.locator("#ticket-header .badge-status-pending")).to_have_text("Pending")
