@@ -11,7 +11,7 @@ EVIDENCE_MAX = 10
 
 def _urls(text: str, *, limit: int, field: str) -> list[str]:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    validate = forms.URLField(max_length=2000)
+    validate = forms.URLField(max_length=2000, assume_scheme="https")
     urls, bad = [], []
     for line in lines:
         try:
