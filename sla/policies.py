@@ -57,12 +57,16 @@ def policy_for(
     return None
 
 
-def promise(policy: PolicySnapshot, metric: str, start: datetime) -> Promise:
+def promise(
+    policy: PolicySnapshot, metric: str, start: datetime, paused: timedelta = timedelta(0)
+) -> Promise:
+    """Due and warn times of a clock started at `start` that has spent `paused` business
+    time paused (re-baselining keeps it)."""
     minutes = policy.targets[metric]
     target = timedelta(minutes=minutes)
     warn = timedelta(seconds=round(target.total_seconds() * policy.warn_percent / 100))
     return Promise(
         target_minutes=minutes,
-        due_at=add_business_time(policy.calendar, start, target),
-        warn_at=add_business_time(policy.calendar, start, warn),
+        due_at=add_business_time(policy.calendar, start, target + paused),
+        warn_at=add_business_time(policy.calendar, start, warn + paused),
     )

@@ -175,7 +175,7 @@ def clocks_start(
         .values_list("metric")
         .annotate(last=Max("cycle"))
     )
-    queue_business_calendar = None
+    snapshots: dict[int, BusinessCalendar | None] = {}
     clocks = []
     for metric in metrics:
         if metric in cycles and metric != M.NEXT_RESPONSE and not new_cycle:
@@ -183,13 +183,7 @@ def clocks_start(
         policy = policy_for(policies, facts, metric) or FALLBACK_POLICIES.get(metric)
         if policy is None:
             continue
-        calendar_id = policy.calendar_id
-        if policy.calendar is None and queue_calendar is not None:
-            # A policy without a calendar follows the hours of the ticket's queue, if any.
-            if queue_business_calendar is None:
-                queue_business_calendar = calendar_snapshot(queue_calendar)
-            policy = _with_calendar(policy, queue_business_calendar, queue_calendar.pk)
-            calendar_id = queue_calendar.pk
+        policy = _on_queue_calendar(policy, queue_calendar, snapshots)
         p = promise(policy, metric, now)
         clocks.append(
             Clock(
@@ -197,7 +191,7 @@ def clocks_start(
                 metric=metric,
                 cycle=cycles.get(metric, 0) + 1,
                 policy_id=policy.id,
-                calendar_id=calendar_id,
+                calendar_id=policy.calendar_id,
                 target_minutes=p.target_minutes,
                 warn_percent=policy.warn_percent,
                 state=RUNNING,
@@ -209,10 +203,18 @@ def clocks_start(
     return Clock.objects.bulk_create(clocks)
 
 
-def _with_calendar(
-    policy: PolicySnapshot, calendar: BusinessCalendar | None, calendar_id: int
+def _on_queue_calendar(
+    policy: PolicySnapshot,
+    queue_calendar: Calendar | None,
+    snapshots: dict[int, BusinessCalendar | None],
 ) -> PolicySnapshot:
-    return replace(policy, calendar=calendar, calendar_id=calendar_id)
+    """A policy without a calendar follows the hours of the ticket's queue, if any
+    (`snapshots` caches each queue calendar's pure form for the caller's loop)."""
+    if policy.calendar is not None or queue_calendar is None:
+        return policy
+    if queue_calendar.pk not in snapshots:
+        snapshots[queue_calendar.pk] = calendar_snapshot(queue_calendar)
+    return replace(policy, calendar=snapshots[queue_calendar.pk], calendar_id=queue_calendar.pk)
 
 
 def _ticket_clocks(ticket_id: int, metrics: Iterable[str], states: Iterable[str]) -> list[Clock]:
@@ -387,16 +389,9 @@ def clocks_recompute(
         policy = policy_for(policies, ticket, clock.metric)
         if policy is None:
             continue
-        queue_calendar = queue_calendars.get(ticket.id)
-        if policy.calendar is None and queue_calendar is not None:
-            if queue_calendar.pk not in snapshots:
-                snapshots[queue_calendar.pk] = calendar_snapshot(queue_calendar)
-            policy = _with_calendar(policy, snapshots[queue_calendar.pk], queue_calendar.pk)
-        paused = timedelta(seconds=clock.paused_seconds)
-        target = timedelta(minutes=policy.targets[clock.metric])
-        warn = timedelta(seconds=round(target.total_seconds() * policy.warn_percent / 100))
-        due = add_business_time(policy.calendar, clock.started_at, target + paused)
-        warn_at = add_business_time(policy.calendar, clock.started_at, warn + paused)
+        policy = _on_queue_calendar(policy, queue_calendars.get(ticket.id), snapshots)
+        p = promise(policy, clock.metric, clock.started_at, timedelta(seconds=clock.paused_seconds))
+        due, warn_at = p.due_at, p.warn_at
         new = (policy.id, policy.calendar_id, policy.targets[clock.metric], policy.warn_percent)
         old = (clock.policy_id, clock.calendar_id, clock.target_minutes, clock.warn_percent)
         if new == old and (due, warn_at) == (clock.due_at, clock.warn_at):
