@@ -1,5 +1,14 @@
-"""API-wide pieces: the exception handler that keeps every error in the contract's shape."""
+"""API-wide pieces: the exception handler that keeps every error in the contract's shape, and
+the per-user throttle."""
 
+import time
+from math import ceil
+from datetime import UTC, datetime
+
+from django.core.cache import cache
+from rest_framework.exceptions import Throttled
+from rest_framework.settings import api_settings
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -8,6 +17,9 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
+    limit = getattr(context.get("request"), "rate_limit", None)
+    if isinstance(exc, Throttled) and limit is not None and isinstance(response.data, dict):
+        response.data.update(limit)  # the same explicit figures as the reports' limit
     data = response.data
     if isinstance(data, list):
         response.data = {"detail": " ".join(str(item) for item in data)}
@@ -15,3 +27,73 @@ def exception_handler(exc, context):
         fields = ", ".join(sorted(data))
         response.data = {"detail": f"Invalid input: {fields}.", **data}
     return response
+
+
+class RoleRateThrottle(BaseThrottle):
+    """Per-user request rate by role: customers, staff (agents and managers), anonymous.
+
+    A fixed-window counter (one atomic INCR a request, shared by every process through the
+    Redis cache when REDIS_URL is set) rather than DRF's per-request timestamp list, which
+    would rewrite thousands of timestamps a request at the staff rate. Over the rate: 429 with
+    `Retry-After`, the seconds left in the window.
+    """
+
+    cache = cache
+    timer = time.time
+
+    def __init__(self) -> None:
+        self.retry_after: float | None = None
+
+    @staticmethod
+    def scope_for(request) -> tuple[str, str]:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return ("staff" if user.is_agent else "customer"), str(user.pk)
+        return "anon", ""
+
+    def allow_request(self, request, view) -> bool:
+        scope, ident = self.scope_for(request)
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(scope)
+        if not rate:
+            return True
+        limit, period = parse_rate(rate)
+        ident = ident or self.get_ident(request)
+        now = self.timer()
+        window = int(now // period)
+        key = f"throttle:{scope}:{ident}:{window}"
+        # add() is a no-op when the key exists; incr() is atomic in Redis.
+        self.cache.add(key, 0, timeout=period + 1)
+        try:
+            count = self.cache.incr(key)
+        except ValueError:  # expired between add() and incr()
+            self.cache.set(key, 1, timeout=period + 1)
+            count = 1
+        if count <= limit:
+            return True
+        resets = (window + 1) * period
+        self.retry_after = max(1.0, resets - now)
+        request.rate_limit = {
+            "detail": (
+                f"Too many requests: {limit} per {PERIOD_NAMES[period]} for "
+                f"{SCOPE_NAMES[scope]}. Try again in {ceil(self.retry_after)} seconds."
+            ),
+            "limit": limit,
+            "remaining": 0,
+            "window_seconds": period,
+            "resets_at": datetime.fromtimestamp(resets, tz=UTC).isoformat(),
+        }
+        return False
+
+    def wait(self) -> float | None:
+        return self.retry_after
+
+
+PERIOD_NAMES = {1: "second", 60: "minute", 3600: "hour", 86400: "day"}
+SCOPE_NAMES = {"anon": "anonymous callers", "customer": "a customer", "staff": "an agent"}
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """'300/min' -> (300, 60); the period is s, min, h or d (DRF's notation)."""
+    number, _, period = rate.partition("/")
+    seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400}[period.strip()[0]]
+    return int(number), seconds

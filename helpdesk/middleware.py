@@ -41,3 +41,24 @@ class ViewerTimezoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class DatabaseUnavailableMiddleware:
+    """A request that loses the database answers 503 with what happened, never a bare 500.
+
+    The connection is marked broken, so Django's health check opens a new one for the next
+    request once the server is back: the web processes never need a restart.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from helpdesk.errors import database_unavailable, is_database_unavailable
+
+        if is_database_unavailable(exception):
+            return database_unavailable(request, exception)
+        return None

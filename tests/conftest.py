@@ -41,3 +41,13 @@ def _client_for(user):
 def api_client():
     """A client authenticated as the given user (None: anonymous)."""
     return _client_for
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: throttle counters and cached figures of an
+    earlier test (whose user may have had the same id) must not leak into it."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
