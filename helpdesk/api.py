@@ -2,8 +2,8 @@
 the per-user throttle."""
 
 import time
-from math import ceil
 from datetime import UTC, datetime
+from math import ceil
 
 from django.core.cache import cache
 from rest_framework.exceptions import Throttled
