@@ -107,6 +107,9 @@ class Ticket(models.Model):
     # The earliest due time of the ticket's running SLA clocks, kept by the tickets services
     # after every clock change, so the agent queue sorts by it through an index.
     sla_due_at = models.DateTimeField(null=True, blank=True)
+    # When its personal data was removed (erasure of the requester, or the retention period
+    # after closing): subject, body, messages and e-mail data hold a marker from then on.
+    purged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -132,6 +135,12 @@ class Ticket(models.Model):
                 fields=["created_at"],
                 name="ticket_moderation_pending_idx",
                 condition=Q(moderation="pending"),
+            ),
+            # the retention purge: closed tickets not yet purged, longest untouched first
+            models.Index(
+                fields=["updated_at", "id"],
+                name="ticket_retention_idx",
+                condition=Q(status="closed", purged_at__isnull=True),
             ),
         ]
         constraints = [
@@ -302,4 +311,5 @@ class ModerationContest(models.Model):
         return f"Contest of #{self.ticket_id} ({self.state})"
 
 
+from .models_privacy import *  # noqa: E402,F403
 from .models_reports import *  # noqa: E402,F403
