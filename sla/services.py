@@ -11,8 +11,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Max
+from django.db import connection, transaction
+from django.db.models import F, Max, Q, QuerySet
 from django_q.tasks import async_task
 
 from .business_time import add_business_time, business_time_between
@@ -245,6 +245,30 @@ def clocks_stop(*, ticket_id: int, metrics: Iterable[str], now: datetime) -> lis
     )
     _breach_events(late, now)
     return clocks
+
+
+def clocks_stop_all(*, ticket_ids: QuerySet, now: datetime) -> int:
+    """Stop every running or paused clock of these tickets (`ticket_ids`: a queryset of
+    ticket ids), as `clocks_stop` does one ticket's, in four statements whatever their
+    number: a clock stopped after its due time counts as breached, with its breach event.
+    Returns the number of clocks stopped."""
+    clocks = Clock.objects.filter(ticket_id__in=ticket_ids, state__in=(RUNNING, PAUSED))
+    late = clocks.filter(
+        Q(state=RUNNING, due_at__lt=now) | Q(state=PAUSED, paused_at__gt=F("due_at")),
+        breached=False,
+    )
+    select, params = late.values_list("ticket_id", "id", "metric").query.sql_with_params()
+    with connection.cursor() as cursor:
+        # WHERE true: SQLite reads an upsert after INSERT ... SELECT only with a WHERE.
+        cursor.execute(
+            f"INSERT INTO {Event._meta.db_table} "
+            "(ticket_id, clock_id, kind, level, metric, subject_key, created_at, detail) "
+            f"SELECT ticket_id, id, %s, 1, metric, '', %s, '{{}}' FROM ({select}) late "
+            "WHERE true ON CONFLICT DO NOTHING",
+            [Event.Kind.BREACH, now, *params],
+        )
+    late.update(breached=True, breached_at=F("due_at"))
+    return clocks.update(state=STOPPED, stopped_at=now, paused_at=None)
 
 
 def _breach_events(clocks: Sequence[Clock], now: datetime) -> None:

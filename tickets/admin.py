@@ -50,5 +50,5 @@ class MessageAdmin(admin.ModelAdmin):
     raw_id_fields = ("ticket", "author")
 
 
-from . import admin_content  # noqa: E402,F401
+from . import admin_content, admin_privacy  # noqa: E402,F401
 from .email import admin as email_admin  # noqa: E402,F401
