@@ -1,9 +1,10 @@
 """Reads: what a given user may see, with the joins each page needs in a fixed number of queries."""
 
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
 
 from helpdesk.models import User
+from sla.models import Clock
 
 from .models import Message, Ticket
 
@@ -16,6 +17,30 @@ def ticket_visible_to(user: User) -> QuerySet[Ticket]:
     if user.is_agent:
         return qs
     return qs.filter(requester=user)
+
+
+CLOCK_API_FIELDS = [
+    *("ticket_id", "metric", "state", "breached", "started_at", "due_at", "warn_at"),
+    *("stopped_at", "breached_at"),
+]
+TICKET_API_FIELDS = [
+    *("kind", "subject", "body", "status", "priority", "queue__slug", "requester__username"),
+    *("assignee", "channel", "created_at", "updated_at", "product__sku", "rating"),
+    *("moderation", "target_url", "reason", "outcome"),
+]
+
+
+def ticket_visible_for_api(user: User) -> QuerySet[Ticket]:
+    """ticket_visible_to with the columns the API renders and no more (not two whole user rows
+    a ticket), and the clocks' rendered columns in one query a page. The count of a page
+    joins nothing: select_related is dropped from it."""
+    return (
+        ticket_visible_to(user)
+        .select_related(None)
+        .select_related("queue", "product", "requester")
+        .only(*TICKET_API_FIELDS)
+        .prefetch_related(Prefetch("clocks", queryset=Clock.objects.only(*CLOCK_API_FIELDS)))
+    )
 
 
 def ticket_get_for(*, user: User, ticket_id: int) -> Ticket:
