@@ -1,12 +1,13 @@
 """Template helpers for the web UI: safe rendering of what people typed, badges, times."""
 
+import functools
 from datetime import datetime, timedelta
 
 import nh3
 from django import template
 from django.contrib.humanize.templatetags.humanize import naturaltime
-from django.utils import timezone
-from django.utils.dateformat import format as date_format
+from django.utils import timezone, translation
+from django.utils.dates import MONTHS_3
 from django.utils.html import format_html, linebreaks, urlize
 from django.utils.safestring import SafeString, mark_safe
 
@@ -48,11 +49,29 @@ def rich_text(value: str | None) -> SafeString:
     return mark_safe(cleaned)
 
 
+@functools.lru_cache(maxsize=512)
 def _badge(kind: str, value: str | None) -> SafeString:
+    """Rendered once per (kind, value): a queue page shows three badges a row."""
     if not value:
         return mark_safe("")
     label = _LABELS[kind].get(value, value)
     return format_html('<span class="badge badge-{}-{}">{}</span>', kind, value, label)
+
+
+@functools.cache
+def _month_abbreviations(language: str) -> tuple[str, ...]:
+    return ("", *(str(MONTHS_3[month]).title() for month in range(1, 13)))
+
+
+def exact_time(value: datetime) -> str:
+    """`value` in the viewer's zone as date_format(local, "j M Y, H:i T") writes it ("3 Dec
+    2026, 14:05 CET"), an order of magnitude faster: lists show one a row."""
+    local = timezone.localtime(value)
+    month = _month_abbreviations(translation.get_language() or "")[local.month]
+    return (
+        f"{local.day} {month} {local.year:04d}, {local.hour:02d}:{local.minute:02d} "
+        f"{local.tzname() or ''}"
+    )
 
 
 @register.simple_tag
@@ -85,11 +104,10 @@ def reltime(value: datetime | None) -> SafeString:
     """ "3 hours ago", with the exact time in the viewer's zone as a tooltip."""
     if value is None:
         return mark_safe("")
-    local = timezone.localtime(value)
     return format_html(
         '<time datetime="{}" title="{}">{}</time>',
         value.isoformat(),
-        date_format(local, "j M Y, H:i T"),
+        exact_time(value),
         _one_unit(naturaltime(value)),
     )
 
@@ -120,7 +138,7 @@ def due(value: datetime | None) -> SafeString:
         '<time class="due due-{}" datetime="{}" title="{}">{}</time>',
         tone,
         value.isoformat(),
-        date_format(timezone.localtime(value), "j M Y, H:i T"),
+        exact_time(value),
         text,
     )
 
