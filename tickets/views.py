@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import reswap
 
 from helpdesk.models import User
 from sla.display import METRIC_LABELS, clock_view, customer_promise
@@ -52,16 +53,26 @@ def _wants_partial(request: HttpRequest) -> bool:
 
 
 def _render_sections(
-    request: HttpRequest, template: str, context: dict, main: str, oob: tuple[str, ...] = ()
+    request: HttpRequest,
+    template: str,
+    context: dict,
+    main: str | None,
+    oob: tuple[str, ...] = (),
 ) -> HttpResponse:
-    """The `main` partial for the htmx target, the `oob` partials and flash messages."""
+    """The `main` partial for the htmx target, the `oob` partials and flash messages.
+
+    Without `main` the target is left as it is (`HX-Reswap: none`): the element the user
+    just used is not replaced under their hands.
+    """
     oob_context = {**context, "oob": True}
     parts = [
-        render_to_string(f"{template}#{main}", context, request),
+        *([render_to_string(f"{template}#{main}", context, request)] if main else []),
         *(render_to_string(f"{template}#{name}", oob_context, request) for name in oob),
         render_to_string("base.html#messages", {"oob": True}, request),
     ]
     response = HttpResponse("\n".join(part.strip() for part in parts))
+    if not main:
+        reswap(response, "none")
     patch_vary_headers(response, ["HX-Request"])
     return response
 
@@ -366,12 +377,14 @@ def agent_ticket(request: HttpRequest, ticket_id: int) -> HttpResponse:
     context = _agent_ticket_context(request, ticket, reply_form=form)
     template = "tickets/agent_ticket.html"
     if request.method == "POST" and _wants_partial(request):
+        # Not the properties: a reply never changes them, and replacing the selects while
+        # the agent picks a status would lose the pick (the request of a removed element).
         return _render_sections(
             request,
             template,
             context,
             "conversation",
-            ("reply_form", "ticket_header", "side_panel"),
+            ("reply_form", "ticket_header", "sla", "ticket_details"),
         )
     return render(request, template, context)
 
@@ -398,8 +411,18 @@ def agent_ticket_update(request: HttpRequest, ticket_id: int) -> HttpResponse:
     context = _agent_ticket_context(request, ticket, update_form=None if saved else form)
     template = "tickets/agent_ticket.html"
     if _wants_partial(request):
+        if not saved:
+            return _render_sections(request, template, context, "properties")
+        # Saved: the selects already show what was chosen and stay in place, so a second
+        # pick right after the first is not lost; only the assignee field is redrawn when
+        # it changed, for its "Assign to me" button.
+        changed = ("assignee_field",) if "assignee" in request.POST else ()
         return _render_sections(
-            request, template, context, "side_panel", ("conversation", "ticket_header")
+            request,
+            template,
+            context,
+            None,
+            ("conversation", "ticket_header", "sla", "ticket_details", *changed),
         )
     return render(request, template, context)
 

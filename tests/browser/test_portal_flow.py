@@ -70,19 +70,25 @@ def test_customer_asks_agent_answers_customer_sees_the_reply(new_page):
     agent.get_by_role("button", name="Send reply").click()
     expect(agent.locator("#conversation")).to_contain_text("Please send a photo of the base.")
     expect(agent.get_by_label("Reply")).to_have_value("")
+    # as fast as a person who knows the page: the status and the priority are picked while
+    # the note is still on its way, waiting for nothing
     agent.get_by_label("Reply").fill("Same batch as ticket 12, check the seal.")
     agent.get_by_role("button", name="Add internal note").click()
-    expect(agent.locator("#conversation .entry-note")).to_contain_text("Internal note")
-    # htmx settles the note's swaps after the response: change the status once it has.
-    agent.wait_for_load_state("networkidle")
     agent.get_by_label("Status").select_option("pending")
+    agent.get_by_label("Priority").select_option("high")
+    expect(agent.locator("#conversation .entry-note")).to_contain_text("Internal note")
     expect(agent.locator("#conversation")).to_contain_text("Status changed from open to pending.")
+    expect(agent.locator("#conversation")).to_contain_text("Priority changed from normal to high.")
     expect(agent.locator("#ticket-header .badge-status-pending")).to_have_text("Pending")
+    expect(agent.locator("#ticket-header .badge-priority-high")).to_have_text("High")
+    expect(agent.get_by_label("Status")).to_have_value("pending")
+    expect(agent.get_by_label("Priority")).to_have_value("high")
 
     # Then none of it reloaded the page
     assert agent.evaluate("window.__noReload") is True
     ticket.refresh_from_db()
     assert ticket.status == Ticket.Status.PENDING
+    assert ticket.priority == Ticket.Priority.HIGH
 
     # When the customer reloads the ticket
     customer.goto(f"/tickets/{ticket.pk}/")

@@ -14,6 +14,7 @@ from tickets.services import ticket_create, ticket_reply_add, ticket_update
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 HTMX = {"HTTP_HX_REQUEST": "true"}
+DETAILS_OOB = 'id="ticket-details" class="card" aria-labelledby="details-title" hx-swap-oob="true"'
 XSS = "<script>alert(1)</script>"
 XSS_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
 
@@ -390,6 +391,9 @@ def test_agent_adds_an_internal_note_by_htmx(ticket, customer, agent):
     assert response.status_code == 200
     assert "<html" not in html
     assert "Internal note added." in html
+    # The side panel's selects are left alone: a status picked meanwhile keeps its request.
+    assert 'id="ticket-properties"' not in html
+    assert DETAILS_OOB in html
     assert list(ticket.messages.values_list("body", "public")) == [("Call them.", False)]
     customer_html = client_for(customer).get(reverse("ticket_detail", args=[ticket.pk]))
     assert "Call them." not in customer_html.content.decode()
@@ -407,7 +411,7 @@ def test_agent_public_reply_by_normal_post(ticket, agent):
 
 
 @pytest.mark.django_db
-def test_status_change_by_htmx_saves_and_swaps_panel_and_conversation(ticket, agent):
+def test_status_change_by_htmx_redraws_what_follows_from_it_but_not_the_selects(ticket, agent):
     url = reverse("agent_ticket_update", args=[ticket.pk])
 
     response = client_for(agent).post(url, {"status": "pending"}, **HTMX)
@@ -417,13 +421,47 @@ def test_status_change_by_htmx_saves_and_swaps_panel_and_conversation(ticket, ag
     assert ticket.status == Ticket.Status.PENDING
     assert response.status_code == 200
     assert "<html" not in html
-    assert html.startswith('<aside id="side-panel"')
-    assert (
+    # The selects stay as the agent left them (a second pick right after is not lost)...
+    assert response["HX-Reswap"] == "none"
+    assert 'id="ticket-properties"' not in html
+    assert 'id="assignee-field"' not in html
+    # ...while the conversation, header, SLA clocks and details follow the change.
+    assert html.startswith(
         '<section id="conversation" class="card conversation" aria-label="Conversation" '
-        'hx-swap-oob="true">' in html
+        'hx-swap-oob="true">'
     )
     assert "Status changed from open to pending." in html
-    assert '<option value="pending" selected>Pending</option>' in html
+    assert '<header id="ticket-header" class="ticket-header" hx-swap-oob="true">' in html
+    assert 'class="badge badge-status-pending"' in html
+    assert 'hx-trigger="every 30s" hx-swap="outerHTML" hx-swap-oob="true">' in html  # #sla
+    assert DETAILS_OOB in html
+
+
+@pytest.mark.django_db
+def test_assign_to_me_by_htmx_redraws_the_assignee_field_without_its_button(ticket, agent):
+    url = reverse("agent_ticket_update", args=[ticket.pk])
+
+    response = client_for(agent).post(url, {"assignee": str(agent.pk)}, **HTMX)
+
+    html = response.content.decode()
+    assert response["HX-Reswap"] == "none"
+    assert '<div id="assignee-field" class="props-group" hx-swap-oob="true">' in html
+    assert f'<option value="{agent.pk}" selected>' in html
+    assert "Assign to me" not in html
+    assert 'id="ticket-properties"' not in html
+
+
+@pytest.mark.django_db
+def test_invalid_update_by_htmx_redraws_the_properties_with_the_error(ticket, agent):
+    url = reverse("agent_ticket_update", args=[ticket.pk])
+
+    response = client_for(agent).post(url, {"status": "deleted"}, **HTMX)
+
+    html = response.content.decode()
+    assert "HX-Reswap" not in response
+    assert html.startswith('<section id="ticket-properties" class="card"')
+    assert "Select a valid choice. deleted is not one of the available choices." in html
+    assert 'id="conversation"' not in html
 
 
 @pytest.mark.django_db
