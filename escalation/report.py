@@ -6,6 +6,7 @@ grouping through GROUPING SETS); elsewhere (SQLite in development) the same figu
 the rows in Python. Durations are elapsed time from a clock's start to its stop.
 """
 
+import logging
 import math
 from collections import defaultdict
 from collections.abc import Iterable
@@ -16,11 +17,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q
+from redis.exceptions import RedisError
 
 from helpdesk.models import User
 from sla.models import Clock, Event, Metric, ReplyFingerprint
 from tickets.models import Queue, Ticket
 
+log = logging.getLogger(__name__)
 METRICS = [m.value for m in Metric]
 METRIC_LABELS = dict(Metric.choices)
 CHART_METRICS = ("first_response", "answer")
@@ -126,8 +129,25 @@ def _figures_key(since: datetime, until: datetime) -> str:
     return f"escalation:sla_figures:{connection.alias}:{since.timestamp()}:{until.timestamp()}"
 
 
+def _cache_get(key: str):
+    """The cached value, or None when the shared cache (Redis) is down: the figures are then
+    computed, slower but shown, rather than the dashboard failing."""
+    try:
+        return cache.get(key)
+    except (RedisError, OSError) as error:
+        log.warning("dashboard figures: cache unavailable (%s)", type(error).__name__)
+        return None
+
+
+def _cache_set(key: str, value, seconds: int) -> None:
+    try:
+        cache.set(key, value, seconds)
+    except (RedisError, OSError) as error:
+        log.warning("dashboard figures: cache unavailable (%s)", type(error).__name__)
+
+
 def figures_cached(*, since: datetime, until: datetime) -> bool:
-    return cache.get(_figures_key(since, until)) is not None
+    return _cache_get(_figures_key(since, until)) is not None
 
 
 def sla_figures(*, since: datetime, until: datetime) -> SlaFigures:
@@ -142,13 +162,13 @@ def sla_figures(*, since: datetime, until: datetime) -> SlaFigures:
     seconds = getattr(settings, "ESCALATION_FIGURES_CACHE_SECONDS", 300)
     key = _figures_key(since, until)
     if seconds:
-        cached = cache.get(key)
+        cached = _cache_get(key)
         if cached is not None:
             return cached
     compute = _sla_figures_pg if connection.vendor == "postgresql" else _sla_figures_python
     figures = compute(since, until)
     if seconds:
-        cache.set(key, figures, seconds)
+        _cache_set(key, figures, seconds)
     return figures
 
 

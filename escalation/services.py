@@ -275,11 +275,14 @@ def _apply(event: Event, plan: Plan, now: datetime, bot: User) -> list[str]:
 class ProcessResult:
     escalations: int
     acted: int
+    more: bool = False  # stopped at its bound with a full batch: events may be left
 
 
-def events_process(*, now: datetime, batch_size: int = BATCH_SIZE) -> ProcessResult:
+def events_process(*, now: datetime, batch_size: int | None = None) -> ProcessResult:
     """Escalate every SLA event not yet escalated (of the last week), in bounded batches,
     one transaction per event."""
+    batch_size = batch_size or BATCH_SIZE
+    more = False
     rules = rules_snapshot()
     calendars = _Calendars()
     bot: User | None = None
@@ -310,7 +313,9 @@ def events_process(*, now: datetime, batch_size: int = BATCH_SIZE) -> ProcessRes
             clocks_escalate_at_set(clock_ids=breaches)
         if len(events) < batch_size:
             break
-    return ProcessResult(escalations=escalations, acted=acted)
+    else:
+        more = True
+    return ProcessResult(escalations=escalations, acted=acted, more=more)
 
 
 @transaction.atomic

@@ -2,14 +2,22 @@
 
 from django.utils import timezone
 
+from helpdesk.outbox import outbox_enqueue
+
 from .notifications import digest_send
 from .report import dashboard_warm
 from .services import events_process
 
 
 def events_process_task() -> dict[str, int]:
-    """After every sweep (sla.tasks) and on demand: escalate the SLA events not yet acted on."""
-    result = events_process(now=timezone.now())
+    """After every sweep (sla.tasks) and on demand: escalate the SLA events not yet acted on.
+
+    A run that stops at its bound with events left (a backlog: the worker or the broker was
+    away) hands the rest to a fresh task at once, not to the next minute's sweep."""
+    now = timezone.now()
+    result = events_process(now=now)
+    if result.more:
+        outbox_enqueue(func="escalation.tasks.events_process_task", now=now)
     return {"escalations": result.escalations, "acted": result.acted}
 
 

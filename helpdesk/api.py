@@ -1,15 +1,19 @@
 """API-wide pieces: the exception handler that keeps every error in the contract's shape, and
 the per-user throttle."""
 
+import logging
 import time
 from datetime import UTC, datetime
 from math import ceil
 
 from django.core.cache import cache
+from redis.exceptions import RedisError
 from rest_framework.exceptions import Throttled
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
+
+log = logging.getLogger(__name__)
 
 
 def exception_handler(exc, context):
@@ -61,13 +65,17 @@ class RoleRateThrottle(BaseThrottle):
         now = self.timer()
         window = int(now // period)
         key = f"throttle:{scope}:{ident}:{window}"
-        # add() is a no-op when the key exists; incr() is atomic in Redis.
-        self.cache.add(key, 0, timeout=period + 1)
         try:
-            count = self.cache.incr(key)
-        except ValueError:  # expired between add() and incr()
-            self.cache.set(key, 1, timeout=period + 1)
-            count = 1
+            count = self._count(key, timeout=period + 1)
+        except (RedisError, OSError) as error:
+            # The shared cache (Redis) is down: the API keeps answering, unthrottled, rather
+            # than failing every request for want of a counter.
+            log.warning(
+                "throttle: cache unavailable (%s: %s), request let through",
+                type(error).__name__,
+                error,
+            )
+            return True
         if count <= limit:
             return True
         resets = (window + 1) * period
@@ -83,6 +91,15 @@ class RoleRateThrottle(BaseThrottle):
             "resets_at": datetime.fromtimestamp(resets, tz=UTC).isoformat(),
         }
         return False
+
+    def _count(self, key: str, *, timeout: int) -> int:
+        # add() is a no-op when the key exists; incr() is atomic in Redis.
+        self.cache.add(key, 0, timeout=timeout)
+        try:
+            return self.cache.incr(key)
+        except ValueError:  # expired between add() and incr()
+            self.cache.set(key, 1, timeout=timeout)
+            return 1
 
     def wait(self) -> float | None:
         return self.retry_after

@@ -85,3 +85,33 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.user_id}"
+
+
+class OutboxTask(models.Model):
+    """A django-q2 task recorded in the transaction that asks for it (helpdesk.outbox).
+
+    Handed to the broker after commit; when the broker cannot take it (Redis down), the row
+    waits here, pending, and the worker's drain hands it over once the broker is back.
+    """
+
+    func = models.CharField(max_length=200)
+    args = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField()
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True, default="")
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["id"], name="outbox_pending_idx", condition=models.Q(dispatched_at=None)
+            ),
+            models.Index(
+                fields=["dispatched_at"],
+                name="outbox_dispatched_idx",
+                condition=models.Q(dispatched_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.func} #{self.pk}"

@@ -1,7 +1,8 @@
 """Tell people what happened, in the app at once and by e-mail from the worker.
 
-Every app calls `notification_send`; the e-mail goes out after commit through django-q2,
-so a rolled-back change never mails anyone and a slow mail server never slows a request.
+Every app calls `notification_send`; the e-mail goes out after commit through django-q2 (by
+way of the outbox, so a broker outage delays it rather than losing it), so a rolled-back
+change never mails anyone and a slow mail server never slows a request.
 """
 
 from collections.abc import Iterable
@@ -16,9 +17,9 @@ from django.utils import timezone
 from django.utils.html import format_html, linebreaks
 from django.utils.module_loading import import_string
 from django.utils.safestring import mark_safe
-from django_q.tasks import async_task
 
 from .models import Notification, User
+from .outbox import outbox_enqueue
 
 
 def notification_send(
@@ -43,8 +44,8 @@ def notification_send(
     if email:
         ids = [n.pk for n in notifications if unique[n.user_id].email]
         if ids:
-            transaction.on_commit(
-                lambda: async_task("helpdesk.notifications.notification_email_send", ids)
+            outbox_enqueue(
+                func="helpdesk.notifications.notification_email_send", args=[ids], now=now
             )
     return notifications
 
@@ -94,16 +95,29 @@ def notification_email(notification: Notification) -> EmailMultiAlternatives:
 
 
 def notification_email_send(notification_ids: list[int]) -> int:
-    """The worker's half: one e-mail per notification not yet mailed. Safe to retry: a
-    failure raises (django-q2 retries) and what went out is not sent again."""
+    """The worker's half: one e-mail per notification not yet mailed. Safe to retry, and to
+    run twice at the same time: a failure raises (django-q2 retries) once what went out is
+    marked, and the notifications stay locked while their e-mails go out, so a second run
+    skips them rather than sending them again."""
     sent = 0
-    pending = Notification.objects.select_related("user").filter(
-        pk__in=notification_ids, emailed_at__isnull=True
-    )
-    for notification in pending:
-        notification_email(notification).send()
-        Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
-        sent += 1
+    failure: Exception | None = None
+    with transaction.atomic():
+        pending = (
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("user")
+            .filter(pk__in=notification_ids, emailed_at__isnull=True)
+            .order_by("pk")
+        )
+        for notification in pending:
+            try:
+                notification_email(notification).send()
+            except Exception as exc:
+                failure = exc
+                break
+            Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
+            sent += 1
+    if failure is not None:
+        raise failure
     return sent
 
 

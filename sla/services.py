@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Max, Q, QuerySet
-from django_q.tasks import async_task
+
+from helpdesk.outbox import outbox_enqueue
 
 from .business_time import add_business_time, business_time_between
 from .calendars import BusinessCalendar
@@ -344,13 +345,13 @@ def clock_rerun(*, ticket_id: int, metric: str, now: datetime) -> Clock | None:
     return clock
 
 
-def events_hand_over() -> None:
+def events_hand_over(*, now: datetime) -> None:
     """After commit, queue the task that acts on new events (settings.SLA_EVENTS_TASK, named
     by its dotted path so `sla` stays unaware of the escalation code), so a generic reply or a
     "not answered" escalates at once rather than at the next per-minute sweep."""
     task = getattr(settings, "SLA_EVENTS_TASK", "")
     if task:
-        transaction.on_commit(lambda: async_task(task))
+        outbox_enqueue(func=task, now=now)
 
 
 def event_record(
@@ -380,7 +381,7 @@ def event_record(
         ],
         ignore_conflicts=True,
     )
-    events_hand_over()
+    events_hand_over(now=now)
     lookup = {"ticket_id": ticket_id, "kind": kind, "level": level}
     if clock_id is not None:
         lookup["clock_id"] = clock_id

@@ -2,7 +2,8 @@
 
 from django.conf import settings
 from django.utils import timezone
-from django_q.tasks import async_task
+
+from helpdesk.outbox import outbox_enqueue
 
 from .sweep import sweep
 
@@ -13,8 +14,9 @@ def sla_sweep_task() -> dict[str, int]:
     `SLA_EVENTS_TASK` names that task by its dotted path (the escalation app's), so `sla`
     stays unaware of the code that reads its events; the sweep has committed by then.
     """
-    result = sweep(now=timezone.now())
+    now = timezone.now()
+    result = sweep(now=now)
     events_task = getattr(settings, "SLA_EVENTS_TASK", "")
     if events_task:
-        async_task(events_task)
+        outbox_enqueue(func=events_task, now=now)
     return {"warnings": result.warnings, "breaches": result.breaches}

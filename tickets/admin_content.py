@@ -4,6 +4,7 @@ they change only through the services (a decision is a statement sent to people)
 from django.contrib import admin, messages
 from django.utils import timezone
 
+from helpdesk.admin import ReadOnlyAdmin
 from helpdesk.models import Notification
 
 from .models import (
@@ -18,17 +19,6 @@ from .models import (
     ReportSanction,
 )
 from .reports import report_intake_set
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ModerationDecision)

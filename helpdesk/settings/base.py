@@ -182,8 +182,33 @@ Q_CLUSTER = {
     "catch_up": False,
     "label": "Tasks",
 }
+
+
+def q_cluster_redis(url: str) -> dict:
+    """django-q2's Redis connection (keyword arguments of redis.Redis) from REDIS_URL, failing
+    fast: a stopped or unreachable Redis must cost a web request a second or two, not the
+    minutes of an unbounded connect and redis-py's ten retries. The socket timeout stays
+    above the one second the worker's BLPOP waits."""
+    from redis.backoff import ExponentialBackoff
+    from redis.connection import SSLConnection, UnixDomainSocketConnection, parse_url
+    from redis.retry import Retry
+
+    options = parse_url(url)
+    connection_class = options.pop("connection_class", None)
+    if connection_class is SSLConnection:
+        options["ssl"] = True
+    elif connection_class is UnixDomainSocketConnection:
+        options["unix_socket_path"] = options.pop("path")
+    return {
+        **options,
+        "socket_connect_timeout": 1,
+        "socket_timeout": 3,
+        "retry": Retry(ExponentialBackoff(cap=0.2, base=0.05), 1),
+    }
+
+
 if REDIS_URL:
-    Q_CLUSTER["redis"] = REDIS_URL
+    Q_CLUSTER["redis"] = q_cluster_redis(REDIS_URL)
 else:
     Q_CLUSTER["orm"] = "default"
 

@@ -12,6 +12,7 @@ import time_machine
 from aiosmtpd.controller import Controller
 from django.core import mail
 
+from helpdesk.models import OutboxTask
 from tests.email.conftest import eml
 from tests.factories import UserFactory
 from tickets.email.intake import email_ingest
@@ -148,12 +149,17 @@ def test_nothing_is_sent_before_commit_nor_for_notes_customers_or_web_tickets(
     email_ticket, agent, customer, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        ticket_reply_add(ticket=email_ticket, author=agent, body="Public.", public=True, now=NOW)
+        reply = ticket_reply_add(
+            ticket=email_ticket, author=agent, body="Public.", public=True, now=NOW
+        )
     assert mail.outbox == []
-    # The send waits for the commit (beside it: handing the generic-reply event over).
-    assert [c.__qualname__ for c in callbacks if "email" in c.__qualname__] == [
-        "email_reply_queue.<locals>.<lambda>"
+    # The send is in the outbox, handed to the worker on commit (beside it: handing the
+    # generic-reply event over).
+    pending = OutboxTask.objects.filter(dispatched_at=None, func__contains="email")
+    assert list(pending.values_list("func", "args")) == [
+        ("tickets.email.tasks.email_reply_send", [reply.pk])
     ]
+    assert len(callbacks) == OutboxTask.objects.count()
 
     with django_capture_on_commit_callbacks(execute=True):
         ticket_reply_add(ticket=email_ticket, author=agent, body="Note.", public=False, now=NOW)

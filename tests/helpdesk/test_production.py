@@ -50,7 +50,7 @@ def test_production_refuses_to_start_without_its_secrets(missing):
 def test_liveness_and_readiness(client):
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz")
-    assert (ready.status_code, ready.json()) == (200, {"status": "ok"})
+    assert (ready.status_code, ready.json()) == (200, {"status": "ok", "outbox_pending": 0})
 
 
 @pytest.mark.django_db
@@ -60,4 +60,8 @@ def test_readiness_reports_an_unreachable_broker(client, settings):
     ready = client.get("/readyz")
 
     assert ready.status_code == 503
-    assert ready.json() == {"status": "unavailable", "problems": ["broker: ConnectionError"]}
+    assert ready.json() == {
+        "status": "unavailable",
+        "problems": ["broker: ConnectionError"],
+        "outbox_pending": 0,
+    }

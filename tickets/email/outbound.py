@@ -14,11 +14,11 @@ from email.utils import formataddr, parseaddr
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape, linebreaks
-from django_q.tasks import async_task
+
+from helpdesk.outbox import outbox_enqueue
 
 from ..models import Message, Ticket
 from .models import EmailRecord
@@ -103,9 +103,8 @@ def email_reply_queue(*, message: Message) -> EmailRecord | None:
         message=message,
     )
     if to:
-        message_pk = message.pk
-        transaction.on_commit(
-            lambda: async_task("tickets.email.tasks.email_reply_send", message_pk)
+        outbox_enqueue(
+            func="tickets.email.tasks.email_reply_send", args=[message.pk], now=message.created_at
         )
     return record
 
@@ -140,30 +139,40 @@ def _render(record: EmailRecord, message: Message) -> EmailMultiAlternatives:
 
 def email_reply_send(*, message_id: int) -> str:
     """Send the outbound mail of one reply; raise when the server refuses, so the task is
-    retried. Safe to run twice: a sent reply is not sent again."""
-    record = (
-        EmailRecord.objects.select_related("message__author")
-        .filter(direction=EmailRecord.Direction.OUTBOUND, message_id=message_id)
-        .first()
+    retried. Safe to run twice, even at the same time (the outbox's drain and the retry
+    schedule after a broker outage): the record stays locked while its mail goes out, a
+    second run skips a locked record, and a sent reply is not sent again."""
+    outbound = EmailRecord.objects.filter(
+        direction=EmailRecord.Direction.OUTBOUND, message_id=message_id
     )
-    if record is None or record.message is None:
-        return "nothing to send"
-    if record.status in (EmailRecord.Status.SENT, EmailRecord.Status.FAILED):
-        return f"already {record.status}"
-    EmailRecord.objects.filter(pk=record.pk).update(attempts=F("attempts") + 1)
-    record.refresh_from_db(fields=["attempts"])
-    try:
-        _render(record, record.message).send(fail_silently=False)
-    except Exception as exc:
-        final = record.attempts >= max(1, settings.Q_CLUSTER.get("max_attempts", 1))
-        record.status = EmailRecord.Status.FAILED if final else EmailRecord.Status.RETRYING
-        record.reason = f"attempt {record.attempts}: {type(exc).__name__}: {exc}"[:2000]
-        record.save(update_fields=["status", "reason"])
-        raise
-    record.status = EmailRecord.Status.SENT
-    record.reason = ""
-    record.sent_at = timezone.now()
-    record.save(update_fields=["status", "reason", "sent_at"])
+    failure: Exception | None = None
+    with transaction.atomic():
+        record = (
+            outbound.select_for_update(skip_locked=True, of=("self",))
+            .select_related("message__author")
+            .first()
+        )
+        if record is None:
+            return "being sent by another run" if outbound.exists() else "nothing to send"
+        if record.message is None:
+            return "nothing to send"
+        if record.status in (EmailRecord.Status.SENT, EmailRecord.Status.FAILED):
+            return f"already {record.status}"
+        record.attempts += 1
+        try:
+            _render(record, record.message).send(fail_silently=False)
+        except Exception as exc:
+            final = record.attempts >= max(1, settings.Q_CLUSTER.get("max_attempts", 1))
+            record.status = EmailRecord.Status.FAILED if final else EmailRecord.Status.RETRYING
+            record.reason = f"attempt {record.attempts}: {type(exc).__name__}: {exc}"[:2000]
+            failure = exc
+        else:
+            record.status = EmailRecord.Status.SENT
+            record.reason = ""
+            record.sent_at = timezone.now()
+        record.save(update_fields=["attempts", "status", "reason", "sent_at"])
+    if failure is not None:
+        raise failure
     return f"sent to {record.to_addresses}"
 
 
