@@ -85,10 +85,38 @@
     });
   }
 
+  /* A table or list that scrolls must be reachable from the keyboard to be scrolled
+     (WCAG 2.1.1): the scrolling box is a tab stop only while its content overflows it. */
+  function focusableScrollers() {
+    var boxes = document.querySelectorAll(".table-wrap, .live-list");
+    Array.prototype.forEach.call(boxes, function (box) {
+      var scrolls =
+        box.scrollWidth > box.clientWidth + 1 || box.scrollHeight > box.clientHeight + 1;
+      if (scrolls && !box.hasAttribute("tabindex")) {
+        box.setAttribute("tabindex", "0");
+      } else if (!scrolls && box.getAttribute("tabindex") === "0") {
+        box.removeAttribute("tabindex");
+      }
+    });
+  }
+
+  var resizeFrame = null;
+  function onResize() {
+    if (resizeFrame === null) {
+      resizeFrame = window.requestAnimationFrame(function () {
+        resizeFrame = null;
+        focusableScrollers();
+      });
+    }
+  }
+
   syncTimeZone();
   dismissFlashes(document);
+  focusableScrollers();
   document.addEventListener("click", closeMenusOnOutsideClick);
+  window.addEventListener("resize", onResize);
   document.body.addEventListener("htmx:afterSettle", function () {
     dismissFlashes(document);
+    focusableScrollers();
   });
 })();
