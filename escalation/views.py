@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from helpdesk.models import Notification
 from helpdesk.notifications import notification_mark_read
 from sla.models import Metric
-from tickets.views import agent_required
+from tickets.views import agent_required, manager_required
 
 from . import dashboard, notifications, report, services
 from .models import Escalation, NotificationPreference, Trigger
@@ -23,17 +23,6 @@ from .models import Escalation, NotificationPreference, Trigger
 PERIODS = {"7": 7, "30": 30, "90": 90}
 ESCALATIONS_PAGE_SIZE = 50
 NOTIFICATIONS_PAGE_SIZE = 50
-
-
-def manager_required(view):
-    @agent_required
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        if not request.user.is_manager:
-            raise Http404("No such page.")
-        return view(request, *args, **kwargs)
-
-    wrapper.__name__ = view.__name__
-    return wrapper
 
 
 def _period(request: HttpRequest):

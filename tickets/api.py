@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from helpdesk.models import Notification, User
 from helpdesk.notifications import notification_mark_read
 
-from . import selectors, services
+from . import audit, selectors, services
 from .filters import TicketFilter
 from .models import Message, Ticket
 from .permissions import (
@@ -287,7 +287,15 @@ class TicketDetailView(ApiView):
         summary="One ticket",
     )
     def get(self, request, id):
-        return Response(TicketSerializer(self.get_object()).data)
+        ticket = self.get_object()
+        audit.ticket_view_record(
+            user=request.user,
+            ticket_id=ticket.pk,
+            page=audit.Page.API_TICKET,
+            channel=audit.Channel.API,
+            now=timezone.now(),
+        )
+        return Response(TicketSerializer(ticket).data)
 
     @extend_schema(
         operation_id="tickets_update",
@@ -339,7 +347,15 @@ class TicketMessagesView(ApiView, generics.ListAPIView):
         summary="A ticket's conversation (customers see public messages only)",
     )
     def get(self, request, *args, **kwargs):
-        return self.list(request, *args, **kwargs)
+        response = self.list(request, *args, **kwargs)
+        audit.ticket_view_record(
+            user=request.user,
+            ticket_id=ticket_id(self.kwargs["id"]),
+            page=audit.Page.API_MESSAGES,
+            channel=audit.Channel.API,
+            now=timezone.now(),
+        )
+        return response
 
     @extend_schema(
         operation_id="tickets_messages_create",

@@ -16,7 +16,7 @@ from rest_framework import exceptions, generics, serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
-from . import moderation
+from . import audit, moderation
 from . import moderation_selectors as content
 from .api import TICKET_ID, ApiView, Conflict, errors, ticket_id
 from .models import BODY_MAX, SUBJECT_MAX, ModerationContest, ModerationDecision, Product, Ticket
@@ -410,7 +410,15 @@ class ModerationQueueView(ApiView, generics.ListAPIView):
         summary="Pending questions and reviews, oldest first (agents)",
     )
     def get(self, request, *args, **kwargs):
-        return self.list(request, *args, **kwargs)
+        response = self.list(request, *args, **kwargs)
+        audit.ticket_views_record(
+            user=request.user,
+            ticket_ids=[row["id"] for row in response.data["results"]],
+            page=audit.Page.API_MODERATION,
+            channel=audit.Channel.API,
+            now=timezone.now(),
+        )
+        return response
 
 
 class ModerateView(ApiView):

@@ -90,3 +90,16 @@ urlpatterns += [
     ),
     path("tickets/<str:id>/answer/", api_moderation.AnswerView.as_view(), name="api-answer"),
 ]
+
+# Data protection (tickets/api_privacy.py).
+from . import api_privacy  # noqa: E402
+
+urlpatterns += [
+    path("me/export/", api_privacy.MeExportView.as_view(), name="api-me-export"),
+    path("me/erase/", api_privacy.MeEraseView.as_view(), name="api-me-erase"),
+    path(
+        "audit/ticket-views/",
+        api_privacy.TicketViewListView.as_view(),
+        name="api-audit-ticket-views",
+    ),
+]

@@ -13,6 +13,9 @@ from .models import Message, ModerationContest, ModerationDecision, Product, Tic
 CONTENT_KINDS = (Ticket.Kind.QUESTION, Ticket.Kind.REVIEW)
 PUBLISHED = Ticket.Moderation.PUBLISHED
 PENDING = Ticket.Moderation.PENDING
+# On the shop's pages: published, and not erased by its author (the row stays for the
+# statistics, with its text removed).
+SHOWN = Q(moderation=PUBLISHED, purged_at__isnull=True)
 AGENT_AUTHOR = Q(author__role__in=[User.Role.AGENT, User.Role.MANAGER]) | Q(
     author__is_superuser=True
 )
@@ -35,20 +38,27 @@ def product_get(*, sku: str) -> Product:
 def product_list() -> QuerySet[Product]:
     return Product.objects.annotate(
         review_count=Count(
-            "tickets", filter=Q(tickets__kind=Ticket.Kind.REVIEW, tickets__moderation=PUBLISHED)
+            "tickets",
+            filter=Q(
+                tickets__kind=Ticket.Kind.REVIEW,
+                tickets__moderation=PUBLISHED,
+                tickets__purged_at__isnull=True,
+            ),
         ),
         rating_average=Avg(
             "tickets__rating",
-            filter=Q(tickets__kind=Ticket.Kind.REVIEW, tickets__moderation=PUBLISHED),
+            filter=Q(
+                tickets__kind=Ticket.Kind.REVIEW,
+                tickets__moderation=PUBLISHED,
+                tickets__purged_at__isnull=True,
+            ),
         ),
     ).order_by("name", "id")
 
 
 def product_rating_summary(*, product: Product) -> dict:
     """Published reviews only: count, average and one bar per star, 5 first (one query)."""
-    counts = Ticket.objects.filter(
-        product=product, kind=Ticket.Kind.REVIEW, moderation=PUBLISHED
-    ).aggregate(
+    counts = Ticket.objects.filter(SHOWN, product=product, kind=Ticket.Kind.REVIEW).aggregate(
         total=Count("id"),
         average=Avg("rating"),
         **{f"s{n}": Count("id", filter=Q(rating=n)) for n in range(1, 6)},
@@ -69,8 +79,8 @@ def product_rating_summary(*, product: Product) -> dict:
 def _visible(qs: QuerySet[Ticket], viewer: User | None) -> QuerySet[Ticket]:
     """Published items, and the viewer's own pending ones."""
     if viewer is not None and viewer.is_authenticated:
-        return qs.filter(Q(moderation=PUBLISHED) | Q(moderation=PENDING, requester=viewer))
-    return qs.filter(moderation=PUBLISHED)
+        return qs.filter(SHOWN | Q(moderation=PENDING, requester=viewer))
+    return qs.filter(SHOWN)
 
 
 def product_reviews_for(*, product: Product, viewer: User | None) -> QuerySet[Ticket]:
@@ -105,9 +115,9 @@ def content_get_for(*, user: User | None, ticket_id: int) -> Ticket:
     """A question or review; pending or rejected ones exist only for their author and agents."""
     qs = Ticket.objects.filter(kind__in=CONTENT_KINDS).select_related("product", "requester")
     if user is None or not user.is_authenticated:
-        qs = qs.filter(moderation=PUBLISHED)
+        qs = qs.filter(SHOWN)
     elif not user.is_agent:
-        qs = qs.filter(Q(moderation=PUBLISHED) | Q(requester=user))
+        qs = qs.filter(SHOWN | Q(requester=user))
     try:
         return qs.get(pk=ticket_id)
     except (Ticket.DoesNotExist, ValueError, TypeError, OverflowError):

@@ -120,3 +120,13 @@ urlpatterns += [
         name="moderation_contest_decide",
     ),
 ]
+
+# Data protection: "Your data" (export, erasure) and the managers' audit log.
+from . import views_privacy  # noqa: E402
+
+urlpatterns += [
+    path("account/data/", views_privacy.my_data, name="my_data"),
+    path("account/data/export/", views_privacy.my_data_export, name="my_data_export"),
+    path("account/data/erase/", views_privacy.my_data_erase, name="my_data_erase"),
+    path("manager/audit/", views_privacy.audit_log, name="audit_log"),
+]

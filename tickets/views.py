@@ -26,7 +26,7 @@ from django_htmx.http import reswap
 from helpdesk.models import User
 from sla.display import METRIC_LABELS, clock_view, customer_promise
 
-from . import selectors, services
+from . import audit, selectors, services
 from .forms import LoginForm, QueueFilterForm, ReplyForm, SignupForm, TicketForm, TicketUpdateForm
 from .models import Queue, Ticket
 
@@ -84,6 +84,19 @@ def agent_required(view):
     @login_required
     def wrapper(request: HttpRequest, *args, **kwargs):
         if not request.user.is_agent:
+            raise Http404("No such page.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def manager_required(view):
+    """Managers only (a superuser included); agents and anyone else get a 404."""
+
+    @wraps(view)
+    @agent_required
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if not request.user.is_manager:
             raise Http404("No such page.")
         return view(request, *args, **kwargs)
 
@@ -369,6 +382,10 @@ def _agent_ticket_context(
 def agent_ticket(request: HttpRequest, ticket_id: int) -> HttpResponse:
     """The ticket with its whole conversation; a POST adds a reply or an internal note."""
     ticket = selectors.ticket_get_for(user=request.user, ticket_id=ticket_id)
+    if request.method == "GET" and not _wants_partial(request):
+        audit.ticket_view_record(
+            user=request.user, ticket_id=ticket.pk, page=audit.Page.AGENT_TICKET, now=timezone.now()
+        )
     form = ReplyForm(request.POST or None)
     if request.method == "POST" and _add_reply(request, ticket, form):
         if not _wants_partial(request):

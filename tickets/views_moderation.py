@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from helpdesk.models import Notification
 from sla.display import customer_promise
 
-from . import moderation
+from . import audit, moderation
 from . import moderation_selectors as content
 from .forms_moderation import (
     AnswerForm,
@@ -278,6 +278,14 @@ def moderation_queue(request: HttpRequest) -> HttpResponse:
         "answer_form": AnswerForm(),
         "now": timezone.now(),
     }
+    shown = [
+        *(item.pk for item in page),
+        *(contest.ticket_id for contest in context["contests"]),
+        *(question.pk for question in context["awaiting_answer"]),
+    ]
+    audit.ticket_views_record(
+        user=request.user, ticket_ids=shown, page=audit.Page.MODERATION_QUEUE, now=context["now"]
+    )
     return render(request, "moderation/queue.html", context)
 
 

@@ -13,8 +13,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from . import audit, reports
 from . import report_selectors as selectors
-from . import reports
 from .forms_reports import (
     ContestDecideForm,
     ContestForm,
@@ -206,6 +206,13 @@ def agent_reports(request: HttpRequest) -> HttpResponse:
 def agent_report_case(request: HttpRequest, case_id: int) -> HttpResponse:
     case = selectors.case_get(case_id)
     rows = list(selectors.case_reports(case))
+    if request.method == "GET":
+        audit.ticket_views_record(
+            user=request.user,
+            ticket_ids=[r.ticket_id for r in rows],
+            page=audit.Page.REPORT_CASE,
+            now=timezone.now(),
+        )
     waiting = [r for r in rows if r.decision_id is None]
     form = DecideForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

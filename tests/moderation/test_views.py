@@ -198,8 +198,8 @@ def test_the_moderation_queue_page_runs_a_fixed_number_of_queries(
         moderation.content_moderate(ticket=q, moderator=agent, decision="publish", now=T0)
     client.force_login(agent)
 
-    # session, user, products, count, page rows, contests, awaiting answer
-    with django_assert_num_queries(7):
+    # session, user, products, count, page rows, contests, awaiting answer, audit log
+    with django_assert_num_queries(8):
         response = client.get("/moderation/")
 
     assert response.status_code == 200

@@ -849,8 +849,8 @@ def test_agent_ticket_query_count_does_not_grow_with_the_conversation(
         ticket_reply_add(ticket=ticket, author=author, body=f"Reply {i}", public=True, now=NOW)
     client = client_for(agent)
 
-    # session, user, ticket, agents, queues, other tickets, clocks, messages
-    with django_assert_num_queries(8):
+    # session, user, ticket, audit-log insert, agents, queues, other tickets, clocks, messages
+    with django_assert_num_queries(9):
         response = client.get(reverse("agent_ticket", args=[ticket.pk]))
 
     assert response.content.decode().count('class="bubble"') == replies + 1
