@@ -318,3 +318,10 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
 # Threading headers (In-Reply-To, References) of notification e-mails about tickets that came
 # by e-mail: the e-mail channel knows the ticket's messages.
 HELPDESK_NOTIFICATION_HEADERS = "tickets.email.outbound.notification_thread_headers"
+
+# --- Data protection (tickets/privacy.py, tickets/retention.py) ------------------------------
+# Closed tickets untouched for this many days lose their personal data (daily, in the worker;
+# `manage.py retention_purge`); 0 keeps it. Entries of the log of agents' views of tickets are
+# deleted after AUDIT_LOG_RETENTION_DAYS (0 keeps them).
+RETENTION_CLOSED_TICKET_DAYS = int(os.environ.get("RETENTION_CLOSED_TICKET_DAYS", "730"))
+AUDIT_LOG_RETENTION_DAYS = int(os.environ.get("AUDIT_LOG_RETENTION_DAYS", "365"))
