@@ -6,9 +6,10 @@ from datetime import datetime, timedelta
 import nh3
 from django import template
 from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dates import MONTHS_3
-from django.utils.html import format_html, linebreaks, urlize
+from django.utils.html import escape, format_html, linebreaks, urlize
 from django.utils.safestring import SafeString, mark_safe
 
 from sla.display import humanize_duration
@@ -166,3 +167,49 @@ def minutes(value: timedelta | None) -> int:
     if value is None:
         return 0
     return max(1, -(-int(value.total_seconds()) // 60))
+
+
+_ROW = (
+    '<tr><td class="col-id ticket-id">{id}</td>'
+    '<td class="cell-subject"><a href="{url}">{subject}</a></td>'
+    '<td class="nowrap">{requester}</td><td>{kind}</td><td>{status}</td><td>{priority}</td>'
+    '<td class="nowrap">{queue}</td><td class="nowrap">{assignee}</td>'
+    '<td class="nowrap">{due}</td></tr>\n'
+)
+_UNASSIGNED = mark_safe('<span class="muted">Unassigned</span>')
+_NO_DUE = mark_safe('<span class="muted">—</span>')
+
+
+@register.simple_tag
+def queue_rows(page) -> SafeString:
+    """The agent queue's rows. Written in Python, not as a template loop: fifty rows of ten
+    cells cost more to render than the page's queries. Every value is escaped here."""
+    base = reverse("agent_ticket", args=[0])[:-2]  # ".../tickets/0/" -> ".../tickets/"
+    rows = []
+    for ticket in page:
+        assignee = ticket.assignee
+        rows.append(
+            _ROW.format(
+                id=ticket.pk,
+                url=f"{base}{ticket.pk}/",
+                subject=escape(ticket.subject),
+                requester=escape(ticket.requester.display_name),
+                kind=_badge("kind", ticket.kind),
+                status=_badge("status", ticket.status),
+                priority=_badge("priority", ticket.priority),
+                queue=escape(ticket.queue.name) if ticket.queue_id and ticket.queue.name else "—",
+                assignee=(
+                    format_html(
+                        '<span class="person"><span class="avatar avatar-xs hue-{}" '
+                        'aria-hidden="true">{}</span>{}</span>',
+                        avatar_hue(assignee),
+                        initials(assignee),
+                        assignee.display_name,
+                    )
+                    if assignee is not None
+                    else _UNASSIGNED
+                ),
+                due=due(ticket.sla_due_at) if ticket.is_active else _NO_DUE,
+            )
+        )
+    return mark_safe("".join(rows))
