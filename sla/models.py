@@ -6,7 +6,7 @@ string "tickets.Ticket" and are driven by explicit calls from the tickets servic
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 
 class Metric(models.TextChoices):
@@ -122,6 +122,13 @@ class Clock(models.Model):
                 condition=Q(state="running", escalated_at__isnull=True, escalate_at__isnull=False),
             ),
             models.Index(fields=["ticket"], name="clock_breached_idx", condition=Q(breached=True)),
+            # The dashboard's live list: the latest breaches of running clocks first.
+            models.Index(
+                F("due_at").desc(),
+                F("id").desc(),
+                name="clock_breached_live_idx",
+                condition=Q(state="running", breached=True),
+            ),
             models.Index(fields=["metric", "started_at"], name="clock_metric_started_idx"),
             models.Index(
                 fields=["started_at"],
