@@ -186,3 +186,7 @@ def build_world(*, now: datetime = T0) -> World:
 @pytest.fixture
 def world(db) -> World:
     return build_world()
+
+
+# The browser tests in this folder use the browser fixtures of tests/browser.
+from tests.browser.conftest import browser, new_page  # noqa: E402, F401
