@@ -6,7 +6,7 @@ silently ignored), and a string PostgreSQL cannot store (NUL, a lone UTF-16 surr
 """
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -180,21 +180,22 @@ class ClockSerializer(serializers.Serializer):
     breached_at = serializers.DateTimeField(allow_null=True)
 
     def to_representation(self, clock) -> dict:
-        return clock_data(clock, timezone.get_current_timezone())
+        return clock_data(clock.__dict__, timezone.get_current_timezone())
 
 
-def clock_data(clock, zone: tzinfo) -> dict:
+def clock_data(clock: Mapping[str, Any], zone: tzinfo) -> dict:
     """ClockSerializer's declared fields' output, written out: a ticket list renders hundreds
-    of clocks a page, and DRF's field-by-field walk cost more than the page's queries."""
+    of clocks a page, and DRF's field-by-field walk cost more than the page's queries. From a
+    row of selectors.CLOCK_API_FIELDS (a model's __dict__ has the same keys)."""
     return {
-        "metric": clock.metric,
-        "state": clock.state,
-        "breached": clock.breached,
-        "started_at": api_datetime(clock.started_at, zone),
-        "due_at": api_datetime(clock.due_at, zone),
-        "warn_at": api_datetime(clock.warn_at, zone),
-        "stopped_at": api_datetime(clock.stopped_at, zone),
-        "breached_at": api_datetime(clock.breached_at, zone),
+        "metric": clock["metric"],
+        "state": clock["state"],
+        "breached": clock["breached"],
+        "started_at": api_datetime(clock["started_at"], zone),
+        "due_at": api_datetime(clock["due_at"], zone),
+        "warn_at": api_datetime(clock["warn_at"], zone),
+        "stopped_at": api_datetime(clock["stopped_at"], zone),
+        "breached_at": api_datetime(clock["breached_at"], zone),
     }
 
 
@@ -245,29 +246,52 @@ class TicketSerializer(serializers.ModelSerializer):
     def to_representation(self, ticket: Ticket) -> dict:
         """The declared fields' output, written out (see ClockSerializer.to_representation);
         tests/tickets/test_serializers.py holds it equal to DRF's own rendering."""
-        zone = timezone.get_current_timezone()
-        return {
-            "id": ticket.pk,
-            "kind": ticket.kind,
-            "subject": ticket.subject,
-            "body": ticket.body,
-            "status": ticket.status,
-            "priority": ticket.priority,
-            "queue": ticket.queue.slug if ticket.queue_id else None,
-            "requester": ticket.requester_id,
-            "assignee": ticket.assignee_id,
-            "created_at": api_datetime(ticket.created_at, zone),
-            "updated_at": api_datetime(ticket.updated_at, zone),
-            "moderation": ticket.moderation,
-            "outcome": ticket.outcome,
-            "product": ticket.product.sku if ticket.product_id else None,
-            "rating": ticket.rating,
-            "target_url": ticket.target_url,
-            "reason": ticket.reason,
-            "sla": [clock_data(c, zone) for c in ticket.clocks.all()],
-            "channel": ticket.channel,
-            "requester_username": ticket.requester.username,
-        }
+        clocks = [c.__dict__ for c in ticket.clocks.all()]
+        return ticket_data(ticket_row(ticket), clocks, timezone.get_current_timezone())
+
+
+def ticket_row(ticket: Ticket) -> dict[str, Any]:
+    """A ticket as the row selectors.TICKET_ROW_FIELDS reads with values()."""
+    return {
+        **{name: getattr(ticket, name) for name in TICKET_OWN_FIELDS},
+        "queue__slug": ticket.queue.slug if ticket.queue_id else None,
+        "product__sku": ticket.product.sku if ticket.product_id else None,
+        "requester__username": ticket.requester.username,
+    }
+
+
+TICKET_OWN_FIELDS = [
+    *("id", "kind", "subject", "body", "status", "priority", "requester_id", "assignee_id"),
+    *("created_at", "updated_at", "moderation", "outcome", "rating", "target_url", "reason"),
+    "channel",
+]
+
+
+def ticket_data(row: Mapping[str, Any], clocks: Iterable[Mapping[str, Any]], zone: tzinfo):
+    """TicketSerializer's output from a ticket row and its clocks' rows: the ticket list
+    renders values() rows, no model instances (about half the cost of a page)."""
+    return {
+        "id": row["id"],
+        "kind": row["kind"],
+        "subject": row["subject"],
+        "body": row["body"],
+        "status": row["status"],
+        "priority": row["priority"],
+        "queue": row["queue__slug"],
+        "requester": row["requester_id"],
+        "assignee": row["assignee_id"],
+        "created_at": api_datetime(row["created_at"], zone),
+        "updated_at": api_datetime(row["updated_at"], zone),
+        "moderation": row["moderation"],
+        "outcome": row["outcome"],
+        "product": row["product__sku"],
+        "rating": row["rating"],
+        "target_url": row["target_url"],
+        "reason": row["reason"],
+        "sla": [clock_data(c, zone) for c in clocks],
+        "channel": row["channel"],
+        "requester_username": row["requester__username"],
+    }
 
 
 class QueueSlugField(serializers.SlugRelatedField):

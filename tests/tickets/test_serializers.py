@@ -90,3 +90,12 @@ def test_the_written_out_rendering_is_drfs(tickets, zone):
             "America/Sao_Paulo": "2026-03-28T21:30:15.123456-03:00",
         }[zone]
     )
+
+
+@pytest.mark.django_db
+def test_the_list_renders_rows_as_the_serializer_renders_tickets(tickets, api_client, agent):
+    listed = api_client(agent).get("/api/v1/tickets/?ordering=created_at").json()["results"]
+
+    assert [row["id"] for row in listed] == [t.pk for t in tickets]
+    assert listed == [TicketSerializer(t).data for t in tickets]
+    assert [len(row["sla"]) for row in listed] == [len(t.clocks.all()) for t in tickets]
