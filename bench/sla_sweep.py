@@ -100,8 +100,11 @@ def _column_values(model, explicit: dict[str, str], params: dict) -> tuple[str, 
     return ", ".join(columns), ", ".join(expressions)
 
 
-def seed(*, n: int, running: int, warn_percent: int, now: datetime) -> dict[str, int]:
-    """N open tickets with three clocks each, in two INSERT ... SELECT statements."""
+def seed(
+    *, n: int, running: int, warn_percent: int, now: datetime, breach_every: int = BREACH_EVERY
+) -> dict[str, int]:
+    """N open tickets with three clocks each, in two INSERT ... SELECT statements; one running
+    clock in `breach_every` is newly past due (scripts/fault_worker_kill.py makes them all)."""
     from django.db import connection, transaction
 
     from helpdesk.models import User
@@ -116,10 +119,10 @@ def seed(*, n: int, running: int, warn_percent: int, now: datetime) -> dict[str,
     # Ticket i was opened `age` ago, within the last 30 days.
     age = "make_interval(secs => (i * 7919) %% (30 * 86400) + 3600)"
     # Clock k (0, 1, 2) of ticket i: the last `running` of the three run, and s numbers the
-    # running clocks 0, 1, 2, ... so that 1 in 10 are past due (within the hour before now)
-    # and another `warn_percent` % past their warning threshold only (due 30-60 min after
-    # now). The rest warn 12 min or more after now; stopped clocks ended 10 minutes after
-    # they began.
+    # running clocks 0, 1, 2, ... so that 1 in `breach_every` (10) are past due (within the
+    # hour before now) and another `warn_percent` % past their warning threshold only (due
+    # 30-60 min after now). The rest warn 12 min or more after now; stopped clocks ended 10
+    # minutes after they began.
     first_running = 3 - running
     s = f"((i - 1) * {running} + k - {first_running})"
     warn_every = 10 // warn_percent if warn_percent else 0
@@ -127,7 +130,7 @@ def seed(*, n: int, running: int, warn_percent: int, now: datetime) -> dict[str,
     secs = "(target * 60)"
     started = (
         f"CASE WHEN k < {first_running} THEN %(now)s - {age} "
-        f"WHEN {s} %% {BREACH_EVERY} = 0 "
+        f"WHEN {s} %% {breach_every} = 0 "
         f"THEN %(now)s - make_interval(secs => ({s} * 7) %% 3600 + 1 + {secs}) "
         f"WHEN {warns} "
         f"THEN %(now)s - make_interval(secs => ({s} * 7) %% 1800 + 1 + 0.75 * {secs}) "
@@ -214,7 +217,7 @@ def seed(*, n: int, running: int, warn_percent: int, now: datetime) -> dict[str,
     log(f"seed n={n}: vacuum analyze and checkpoint done, {seconds:.1f} s in all")
     total_running = n * running
     return {
-        "breaches": (total_running + BREACH_EVERY - 1) // BREACH_EVERY,
+        "breaches": (total_running + breach_every - 1) // breach_every,
         "warnings": -(-((total_running + 4) // 10) // warn_every) if warn_every else 0,
         "seed_seconds": round(seconds, 1),
     }

@@ -39,9 +39,10 @@ log = logging.getLogger(__name__)
 
 BATCH_SIZE = 100
 MAX_BATCHES = 50
-# A row younger than this may still be in its committing process's hand-over; the drain
-# leaves it alone so that the two do not both push it.
-GRACE = timedelta(seconds=30)
+# A row younger than this may still be in its committing process's hand-over (at most two
+# attempts of the broker's timeouts: a few seconds); the drain leaves it alone so that the
+# two do not both push it.
+GRACE = timedelta(seconds=10)
 KEEP = timedelta(days=7)
 PURGE_BATCH = 5000
 BREAKER_SECONDS = 30.0

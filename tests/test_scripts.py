@@ -2,6 +2,7 @@
 
 import os
 import subprocess
+import sys
 from io import StringIO
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from helpdesk.models import User
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = ["scripts/dev", "scripts/test", ".ci/run"]
+FAULT_DRILLS = ["scripts/fault_redis_down.py", "scripts/fault_worker_kill.py"]
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
@@ -42,3 +44,15 @@ def test_seed_demo_logins_prints_the_logins_and_creates_nothing():
     assert "password for all: demo-pass-2026" in out.getvalue()
     assert "agents:    alice, bob, chen" in out.getvalue()
     assert User.objects.count() == 0
+
+
+@pytest.mark.parametrize("script", FAULT_DRILLS)
+def test_fault_drills_explain_themselves_and_run_in_ci(script):
+    result = subprocess.run(
+        [sys.executable, script, "--help"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: ")
+    assert "Fault drill" in result.stdout
+    assert f".venv/bin/python {script}" in (ROOT / ".ci/run").read_text()
