@@ -120,3 +120,36 @@ def test_a_manager_reads_that_an_agent_opened_a_ticket(new_page, live_server):
     expect(manager).to_have_url(re.compile(rf"ticket={world.open_ticket.pk}"))
     expect(manager.locator("#audit-table tbody tr")).to_have_count(1)
     assert agent.errors == [] and manager.errors == []
+
+
+def test_your_data_and_the_audit_log_have_no_serious_accessibility_violations(
+    new_page, live_server
+):
+    from tests.browser.test_accessibility import AXE, Audit
+
+    if not AXE.exists():
+        pytest.skip("axe-core is not installed: ./scripts/test installs it with `npm ci`")
+    audit = Audit(live_server.url)
+    world = build_world()
+    UserFactory(username="max", first_name="Max", role="manager")
+    TicketView.objects.create(
+        user=world.agent,
+        ticket=world.open_ticket,
+        viewed_at=world.open_ticket.created_at,
+        channel="web",
+        page="agent_ticket",
+    )
+
+    customer = open_page(new_page, live_server)
+    log_in(customer, "carla")
+    customer.goto("/account/data/")
+    audit.check(customer, "your data")
+    customer.get_by_role("button", name="Erase my account").click()  # errors shown
+    expect(customer.locator(".errorlist").first).to_be_visible()
+    audit.check(customer, "your data with the form's errors")
+
+    manager = open_page(new_page, live_server)
+    log_in(manager, "max")
+    manager.goto("/manager/audit/")
+    audit.check(manager, "audit log")
+    audit.assert_clean()
