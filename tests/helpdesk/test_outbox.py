@@ -351,7 +351,7 @@ def test_redis_options_fail_fast_and_keep_the_url_s_parts():
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_drains_at_once_hand_each_row_over_once(broker):
     broker.refusing()  # each enqueue commits at once here: the outage leaves them pending
     rows = [outbox_enqueue(func=NOTIFY_TASK, args=[[i]], now=NOW) for i in range(150)]
@@ -418,7 +418,7 @@ def second_run_backend(settings):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_reply_sent_by_two_runs_at_once_goes_out_once(broker, second_run_backend, agent):
     broker.back()  # the reply's hand-over queues the task; the test runs it, twice at once
     email_ingest(raw=eml("thread_new.eml"), now=NOW)
@@ -435,7 +435,7 @@ def test_a_reply_sent_by_two_runs_at_once_goes_out_once(broker, second_run_backe
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_notification_mailed_by_two_runs_at_once_goes_out_once(second_run_backend, customer):
     (notification,) = notification_send(
         recipients=[customer], kind="k", text="Hi", now=NOW, email=False
