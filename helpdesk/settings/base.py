@@ -218,6 +218,8 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+# For EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend: one file a message.
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / "sent-mail"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Helpdesk <support@helpdesk.localhost>")
 HELPDESK_SITE_URL = os.environ.get("HELPDESK_SITE_URL", "http://127.0.0.1:8000")
 
@@ -241,6 +243,13 @@ CACHES = {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "helpdesk",
+            # Fail fast, as the broker does (q_cluster_redis): the throttle and the dashboard
+            # go on without the cache rather than hold a request while Redis does not answer.
+            "OPTIONS": {
+                key: value
+                for key, value in q_cluster_redis(REDIS_URL).items()
+                if key in ("socket_connect_timeout", "socket_timeout", "retry")
+            },
         }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
