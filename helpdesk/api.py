@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from math import ceil
 
 from django.core.cache import cache
+from django.core.cache.backends.redis import RedisCacheClient
 from redis.exceptions import RedisError
 from rest_framework.exceptions import Throttled
 from rest_framework.settings import api_settings
@@ -93,6 +94,15 @@ class RoleRateThrottle(BaseThrottle):
         return False
 
     def _count(self, key: str, *, timeout: int) -> int:
+        redis_cache = getattr(self.cache, "_cache", None)
+        if isinstance(redis_cache, RedisCacheClient):
+            # One round trip, atomic: create the window's counter with its expiry if it is
+            # new, then count (Django's add() then incr() cost three: add, exists, incr).
+            full_key = self.cache.make_and_validate_key(key)
+            pipe = redis_cache.get_client(full_key, write=True).pipeline(transaction=True)
+            pipe.set(full_key, 0, ex=timeout, nx=True)
+            pipe.incr(full_key)
+            return pipe.execute()[1]
         # add() is a no-op when the key exists; incr() is atomic in Redis.
         self.cache.add(key, 0, timeout=timeout)
         try:

@@ -1,11 +1,35 @@
-"""Per-user API rates: 429 with Retry-After and the explicit figures, generous for agents."""
+"""Per-user API rates: 429 with Retry-After and the explicit figures, generous for agents.
 
+Every test runs twice: counters in the process's memory, and in Redis as in production (one
+pipelined round trip a request); the Redis half is skipped when no Redis answers locally.
+"""
+
+import uuid
 from datetime import UTC, datetime
 
 import pytest
+import redis
 import time_machine
 
 T0 = datetime(2026, 12, 3, 10, 0, 5, tzinfo=UTC)
+LOCAL_REDIS = "redis://127.0.0.1:6379/15"
+
+
+@pytest.fixture(autouse=True, params=["memory", "redis"])
+def counters(request, settings):
+    if request.param == "redis":
+        try:
+            redis.Redis.from_url(LOCAL_REDIS, socket_connect_timeout=1).ping()
+        except redis.RedisError:
+            pytest.skip("no Redis at 127.0.0.1:6379")
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": LOCAL_REDIS,
+                "KEY_PREFIX": f"throttle-test-{uuid.uuid4().hex}",  # nothing shared
+            }
+        }
+    return request.param
 
 
 @pytest.fixture
@@ -96,3 +120,16 @@ def test_writes_count_too_and_a_throttled_write_creates_nothing(rates, api_clien
 def test_default_rates_are_generous_for_staff(settings):
     rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
     assert rates == {"anon": "60/min", "customer": "300/min", "staff": "3000/min"}
+
+
+@pytest.mark.django_db
+def test_a_window_counter_expires_with_its_window(rates, api_client, customer, counters):
+    from django.core.cache import cache
+
+    with time_machine.travel(T0, tick=False):
+        api_client(customer).get("/api/v1/me/")
+    key = f"throttle:customer:{customer.pk}:{int(T0.timestamp()) // 60}"
+    assert cache.get(key) == 1
+    if counters == "redis":
+        client = redis.Redis.from_url(LOCAL_REDIS)
+        assert 0 < client.ttl(cache.make_and_validate_key(key)) <= 61
