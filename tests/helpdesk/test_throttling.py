@@ -126,10 +126,10 @@ def test_default_rates_are_generous_for_staff(settings):
 def test_a_window_counter_expires_with_its_window(rates, api_client, customer, counters):
     from django.core.cache import cache
 
+    key = f"throttle:customer:{customer.pk}:{int(T0.timestamp()) // 60}"
     with time_machine.travel(T0, tick=False):
         api_client(customer).get("/api/v1/me/")
-    key = f"throttle:customer:{customer.pk}:{int(T0.timestamp()) // 60}"
-    assert cache.get(key) == 1
+        assert cache.get(key) == 1
     if counters == "redis":
         client = redis.Redis.from_url(LOCAL_REDIS)
         assert 0 < client.ttl(cache.make_and_validate_key(key)) <= 61
