@@ -221,7 +221,8 @@ def postgres_cpu_seconds(url: str) -> float:
         except (OSError, ValueError):
             continue
         if comm.startswith("postgres"):
-            seconds += (int(fields[11]) + int(fields[12])) / tick
+            # Own time, plus (on the postmaster) that of backends that have exited.
+            seconds += sum(int(f) for f in fields[11:15]) / tick
     return seconds
 
 
@@ -441,8 +442,12 @@ class Client:
     async def manager_agent_queue_page(self):
         await self.call("manager_agent_queue_page", "GET", "/agent/", page=True)
 
-    async def run(self, *, until: float, interval: float, record_from: float, started: float):
+    async def run(
+        self, *, until: float, interval: float, record_from: float, started: float, only=None
+    ):
         ops, weights = zip(*MIX[self.role], strict=True)
+        if only:
+            ops, weights = (only,), (1,)
         self.started = started
         await asyncio.sleep(self.rng.random() * max(interval, 0.05))  # spread the starts
         while (now := time.monotonic()) < until:
@@ -459,7 +464,18 @@ class Client:
 
 
 async def drive(
-    *, base, world, clients, rate, seconds, warmup, run_id, seed_value, tally, on_tick=None
+    *,
+    base,
+    world,
+    clients,
+    rate,
+    seconds,
+    warmup,
+    run_id,
+    seed_value,
+    tally,
+    on_tick=None,
+    only=None,
 ):
     rng = random.Random(seed_value)
     connector = aiohttp.TCPConnector(limit=0, force_close=False)
@@ -468,6 +484,9 @@ async def drive(
         people = []
         counts = {role: round(clients * share) for role, share in ROLE_SHARE.items()}
         counts["customer"] += clients - sum(counts.values())
+        if only:
+            counts = {role: clients if any(op == only for op, _ in mix) else 0
+                      for role, mix in MIX.items()}  # fmt: skip
         index = 0
         for role, count in counts.items():
             pool = world[f"{role}s"]
@@ -493,7 +512,13 @@ async def drive(
         interval = 1.0 / rate if rate else 0.0
         tasks = [
             asyncio.create_task(
-                p.run(until=until, interval=interval, record_from=record_from, started=record_from)
+                p.run(
+                    until=until,
+                    interval=interval,
+                    record_from=record_from,
+                    started=record_from,
+                    only=only,
+                )
             )
             for p in people
         ]
@@ -599,6 +624,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--web-workers", type=int, default=4)
     parser.add_argument("--reseed", action="store_true")
     parser.add_argument("--seed", type=int, default=20261203)
+    parser.add_argument(
+        "--only", metavar="OPERATION", help="every client does only this (to cost one operation)"
+    )
     return parser.parse_args(argv)
 
 
@@ -653,6 +681,7 @@ def run(args: argparse.Namespace, *, url: str, during=None) -> dict:
                 seed_value=args.seed,
                 tally=tally,
                 on_tick=during,
+                only=args.only,
             )
         )
         result["wall_seconds"] = round(time.monotonic() - began, 1)

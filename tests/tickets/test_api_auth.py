@@ -285,6 +285,27 @@ def test_an_invalid_token_is_a_401(customer):
 
 
 @pytest.mark.django_db
+def test_a_valid_token_authenticates_in_one_query_and_an_inactive_owner_is_a_401(
+    customer, django_assert_num_queries
+):
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.create(user=customer)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+
+    with django_assert_num_queries(1):
+        me = client.get("/api/v1/me/")
+    customer.is_active = False
+    customer.save(update_fields=["is_active"])
+    refused = client.get("/api/v1/me/")
+
+    assert (me.status_code, me.json()["username"]) == (200, "carla")
+    assert refused.status_code == 401
+    assert refused.json() == {"detail": "User inactive or deleted."}
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     "header", ["Token abc\x00def", "Token " + "\x00" * 40, "Token " + "a" * 41, "Token a-b"]
 )
