@@ -92,6 +92,29 @@ WORDS = [
 ]
 
 
+ANSWER_OPENERS = [
+    "Thanks for the details about the {a}.",
+    "I have looked into the {a} on your account.",
+    "About your {a}:",
+    "I checked what happened with the {a}.",
+    "Sorry for the trouble with the {a}.",
+]
+ANSWER_FINDINGS = [
+    "The {b} needs firmware {n}.{m}, which fixes exactly this.",
+    "Your {b} left our depot on the {day}th and the {c} was scanned twice.",
+    "The {c} reading comes from a loose {b} connector, a known fault of batch {n}{m}.",
+    "The {b} is still under warranty for {n} months, so the {c} is covered.",
+    "Our logs show the {c} was reset on the {day}th, which cleared the {b} settings.",
+]
+ANSWER_ACTIONS = [
+    "Unplug the {c} for {k} minutes, then pair the {d} again.",
+    "I have credited {amount} euros for the {d}; you will see it within {k} days.",
+    "A replacement {d} ships tomorrow, tracking number {track}.",
+    "Please send a photo of the {d} label so I can book the repair within {k} days.",
+    "I have reopened order {track} and the {d} will be collected on day {k}.",
+]
+
+
 # --- set-up -----------------------------------------------------------------------------------
 
 
@@ -157,6 +180,7 @@ def prepare(*, url: str, n: int, reseed: bool) -> dict:
         "agents": [{"token": token(u), "session": session(u)} for u in agents],
         "managers": [{"token": token(u), "session": session(u)} for u in managers],
         "open_ids": open_ids,
+        "questions": {},  # ticket id -> the words of its question (tickets the run opened)
         "tickets_before": Ticket.objects.count(),
     }
 
@@ -352,21 +376,41 @@ class Client:
             self.tally.timeline.append((time.monotonic() - self.started, op, status))
         return status, data
 
-    def text(self) -> str:
-        words = self.rng.sample(WORDS, 4)
+    def text(self, words: list[str] | None = None) -> str:
+        words = words or self.rng.sample(WORDS, 4)
         return f"My {words[0]} and the {words[1]}: the {words[2]} shows {words[3]}."
+
+    def answer(self, words: list[str]) -> str:
+        """What an agent writes back: about this customer's things, in words of its own (a
+        reply reused across tickets is flagged generic and escalates, as it should)."""
+        r = self.rng
+        a, b, c, d = words
+        return " ".join(
+            [
+                r.choice(ANSWER_OPENERS).format(a=a),
+                r.choice(ANSWER_FINDINGS).format(
+                    b=b, c=c, n=r.randint(2, 9), m=r.randint(0, 40), day=r.randint(1, 28)
+                ),
+                r.choice(ANSWER_ACTIONS).format(
+                    c=c, d=d, k=r.randint(2, 30), amount=r.randint(5, 180),
+                    track=r.randint(10**9, 10**10),
+                ),
+            ]
+        )  # fmt: skip
 
     async def customer_open_ticket(self):
         self.counter += 1
         subject = f"load-{self.run_id}-{self.index}-{self.counter} {self.rng.choice(WORDS)}"
+        words = self.rng.sample(WORDS, 4)
         status, data = await self.call(
             "customer_open_ticket",
             "POST",
             "/api/v1/tickets/",
-            json_body={"subject": subject, "body": self.text()},
+            json_body={"subject": subject, "body": self.text(words)},
             write=True,
         )
         if status == 201:
+            self.world["questions"][data["id"]] = words
             self.tally.created_tickets[data["id"]] = subject
             self.identity["tickets"].append(data["id"])
             self.world["open_ids"].append(data["id"])
@@ -416,13 +460,13 @@ class Client:
         await self.call("agent_read_messages_api", "GET", path)
 
     async def agent_reply(self):
+        """An answer to a recent question (its words are known), else to any open ticket."""
         self.counter += 1
-        word = self.rng.choice(WORDS)
-        body = (
-            f"About the {word}: please hold the reset button for ten seconds, then check "
-            f"the {self.rng.choice(WORDS)} again. [{self.run_id}-a{self.index}-{self.counter}]"
-        )
-        await self.reply("agent_reply", self.any_open(), body)
+        recent = list(self.world["questions"])[-300:]
+        ticket = self.rng.choice(recent) if recent else self.any_open()
+        words = self.world["questions"].get(ticket) or self.rng.sample(WORDS, 4)
+        body = f"{self.answer(words)} [{self.run_id}-a{self.index}-{self.counter}]"
+        await self.reply("agent_reply", ticket, body)
 
     async def agent_queue_page(self):
         await self.call("agent_queue_page", "GET", "/agent/", page=True)
@@ -549,6 +593,8 @@ def verify(tally: Tally, *, run_id: str, tickets_before: int) -> dict:
         pk for pk, body in tally.created_messages.items() if message_bodies.get(pk) != body
     ]
     message_rows_of_run = Message.objects.filter(body__contains=f"[{run_id}-").count()
+    agent_replies = Message.objects.filter(body__contains=f"[{run_id}-a")
+    generic = agent_replies.filter(generic=True).count()
     metrics = defaultdict(set)
     for ticket_id, metric in Clock.objects.filter(ticket_id__in=ids).values_list(
         "ticket_id", "metric"
@@ -563,6 +609,8 @@ def verify(tally: Tally, *, run_id: str, tickets_before: int) -> dict:
         "message_rows_of_run": message_rows_of_run,
         "messages_missing": len(missing_messages),
         "tickets_without_clocks": len(without_clocks),
+        "agent_replies": agent_replies.count(),
+        "agent_replies_judged_generic": generic,
         "unconfirmed_writes": tally.unconfirmed_writes,
         "tickets_total": Ticket.objects.count(),
         "tickets_before": tickets_before,
@@ -665,9 +713,26 @@ def run(args: argparse.Namespace, *, url: str, during=None) -> dict:
             f"{args.web_workers} workers, {args.n} tickets, run {run_id}"
         )
         result["web_pids_before"] = web_worker_pids(procs)
-        cpu_before = procs.cpu_seconds()
-        pg_before = postgres_cpu_seconds(url)
-        load_cpu_before = time.process_time()
+        meter: dict[str, dict[str, float]] = {}
+
+        def cpu_snapshot() -> dict[str, float]:
+            return {
+                **procs.cpu_seconds(),
+                "postgres": postgres_cpu_seconds(url),
+                "load_generator": time.process_time(),
+            }
+
+        async def measured(record_from: float, until: float) -> None:
+            """CPU over the measured seconds only: start-up and warm-up are not the load's."""
+
+            async def meter_window() -> None:
+                await asyncio.sleep(max(0.0, record_from - time.monotonic()))
+                meter["before"] = cpu_snapshot()
+                await asyncio.sleep(max(0.0, until - time.monotonic()))
+                meter["after"] = cpu_snapshot()
+
+            await asyncio.gather(meter_window(), *([during(record_from, until)] if during else []))
+
         began = time.monotonic()
         result["roles"] = asyncio.run(
             drive(
@@ -680,18 +745,15 @@ def run(args: argparse.Namespace, *, url: str, during=None) -> dict:
                 run_id=run_id,
                 seed_value=args.seed,
                 tally=tally,
-                on_tick=during,
+                on_tick=measured,
                 only=args.only,
             )
         )
         result["wall_seconds"] = round(time.monotonic() - began, 1)
-        cpu = {
-            name: round(after - cpu_before.get(name, 0.0), 1)
-            for name, after in procs.cpu_seconds().items()
+        result["cpu_seconds"] = {
+            name: round(after - meter["before"].get(name, 0.0), 1)
+            for name, after in meter["after"].items()
         }
-        cpu["postgres"] = round(postgres_cpu_seconds(url) - pg_before, 1)
-        cpu["load_generator"] = round(time.process_time() - load_cpu_before, 1)
-        result["cpu_seconds"] = cpu
         result["web_pids_after"] = web_worker_pids(procs)
         result["worker_alive"] = procs.procs["worker"].poll() is None
     finally:
@@ -749,6 +811,10 @@ def main(argv: list[str] | None = None) -> int:
                 "unaccounted_rows": result["unaccounted_rows"],
                 "checks": checks,
                 "cpu_seconds": result["cpu_seconds"],
+                "cpu_ms_per_request": {
+                    name: round(1000 * seconds / max(1, summary["requests"]), 2)
+                    for name, seconds in result["cpu_seconds"].items()
+                },
                 "failures": failures,
                 "ok": not failures,
             }
