@@ -12,8 +12,12 @@ from django.core.management import call_command
 from helpdesk.models import User
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPTS = ["scripts/dev", "scripts/test", ".ci/run"]
-FAULT_DRILLS = ["scripts/fault_redis_down.py", "scripts/fault_worker_kill.py"]
+SCRIPTS = ["scripts/dev", "scripts/test", "scripts/serve", ".ci/run"]
+FAULT_DRILLS = [
+    "scripts/fault_redis_down.py",
+    "scripts/fault_worker_kill.py",
+    "scripts/fault_postgres_restart.py",
+]
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
