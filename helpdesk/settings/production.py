@@ -9,7 +9,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASES, env_bool, env_list
+from .base import DATABASES, POSTGRESQL, env_bool, env_list, server_side_binding
 
 
 def required(name: str) -> str:
@@ -42,6 +42,8 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 # Keep connections between requests, and check them before use.
 DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "60"))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if POSTGRESQL and env_bool("DATABASE_SERVER_SIDE_BINDING", True):
+    server_side_binding(DATABASES["default"])
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

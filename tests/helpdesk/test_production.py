@@ -65,3 +65,20 @@ def test_readiness_reports_an_unreachable_broker(client, settings):
         "problems": ["broker: ConnectionError"],
         "outbox_pending": 0,
     }
+
+
+@pytest.mark.parametrize(("setting", "bound"), [(None, True), ("0", False)])
+def test_production_binds_parameters_on_the_server_and_prepares_statements(setting, bound):
+    env = {**PRODUCTION, "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/helpdesk"}
+    if setting is not None:
+        env["DATABASE_SERVER_SIDE_BINDING"] = setting
+    show = "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS'])"
+
+    result = manage("shell", "-c", show, env=env)
+
+    assert result.returncode == 0, result.stderr
+    options = result.stdout.strip().splitlines()[-1]
+    if bound:
+        assert options == "{'server_side_binding': True, 'prepare_threshold': 2}"
+    else:
+        assert "server_side_binding" not in options
