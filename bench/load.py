@@ -139,6 +139,11 @@ def prepare(*, url: str, n: int, reseed: bool) -> dict:
     if reseed or Ticket.objects.count() != n:
         log(f"seeding {n} tickets (bench/queue_page.py's seed)")
         seed(n=n, now=timezone.now())
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            # Write the bulk load out now, not in a checkpoint in the middle of the run.
+            cursor.execute("CHECKPOINT")
     managers = []
     for i in range(1, 4):
         user, _ = User.objects.get_or_create(
@@ -373,7 +378,7 @@ class Client:
         if self.recording:
             self.tally.latencies[op].append(elapsed * 1000)
             self.tally.statuses[op][status] += 1
-            self.tally.timeline.append((time.monotonic() - self.started, op, status))
+            self.tally.timeline.append((time.monotonic() - self.started, op, status, elapsed))
         return status, data
 
     def text(self, words: list[str] | None = None) -> str:
@@ -772,7 +777,21 @@ def run(args: argparse.Namespace, *, url: str, during=None) -> dict:
     )
     result["unaccounted_rows"] = max(0, extra - checks["unconfirmed_writes"]) + max(0, -extra)
     result["tally"] = tally
+    result["slowest_seconds"] = slowest_seconds(tally)
     return result
+
+
+def slowest_seconds(tally: Tally, top: int = 5) -> list[dict]:
+    """The seconds of the run with the slowest answers: periodic stalls (a sweep, a
+    checkpoint) show up here rather than in an average."""
+    by_second: dict[int, list[float]] = defaultdict(list)
+    for t, _, _, elapsed in tally.timeline:
+        by_second[int(t)].append(elapsed * 1000)
+    worst = sorted(by_second.items(), key=lambda item: -max(item[1]))[:top]
+    return [
+        {"second": second, "requests": len(lat), "max_ms": round(max(lat), 1)}
+        for second, lat in sorted(worst)
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -810,6 +829,7 @@ def main(argv: list[str] | None = None) -> int:
                 "lost_writes": result["lost_writes"],
                 "unaccounted_rows": result["unaccounted_rows"],
                 "checks": checks,
+                "slowest_seconds": result["slowest_seconds"],
                 "cpu_seconds": result["cpu_seconds"],
                 "cpu_ms_per_request": {
                     name: round(1000 * seconds / max(1, summary["requests"]), 2)

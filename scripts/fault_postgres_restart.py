@@ -89,11 +89,11 @@ class PrivatePostgres:
 def verdict(result: dict, restart: dict) -> dict:
     tally = result["tally"]
     statuses: dict[int, int] = {}
-    for _, _, status in tally.timeline:
+    for _, _, status, _ in tally.timeline:
         statuses[status] = statuses.get(status, 0) + 1
     bad = {s: c for s, c in statuses.items() if s >= 500 and s != 503}
     resumed_at = restart["done"] + RECOVERY_GRACE_SECONDS
-    after = [status for t, _, status in tally.timeline if t >= resumed_at]
+    after = [status for t, _, status, _ in tally.timeline if t >= resumed_at]
     failed_after = [status for status in after if status >= 500]
     bodies_ok = all(MESSAGE_MARK in body for body in tally.bodies_503)
     points = {
