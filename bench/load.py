@@ -717,6 +717,9 @@ def run(args: argparse.Namespace, *, url: str, during=None) -> dict:
             f"{args.seconds:.0f} s (+{args.warmup:.0f} s warm-up), gunicorn "
             f"{args.web_workers} workers, {args.n} tickets, run {run_id}"
         )
+        deadline = time.monotonic() + 30
+        while len(web_worker_pids(procs)) < args.web_workers and time.monotonic() < deadline:
+            time.sleep(0.1)  # the master listens before it has forked every worker
         result["web_pids_before"] = web_worker_pids(procs)
         meter: dict[str, dict[str, float]] = {}
 

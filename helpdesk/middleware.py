@@ -62,3 +62,30 @@ class DatabaseUnavailableMiddleware:
         if is_database_unavailable(exception):
             return database_unavailable(request, exception)
         return None
+
+
+class AtomicWritesMiddleware:
+    """Each POST, PUT, PATCH or DELETE is one transaction, response rendering included.
+
+    A write that the services committed, followed by a failure while the response is being
+    rendered (the database lost in between), would otherwise have happened while the caller
+    was told it did not. Here a 5xx rolls everything back, so a 503 really means "nothing was
+    done"; 4xx answers keep what they wrote (a failed log-in attempt is recorded). Reads run
+    outside any transaction, as before.
+    """
+
+    UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method not in self.UNSAFE:
+            return self.get_response(request)
+        from django.db import transaction
+
+        with transaction.atomic():
+            response = self.get_response(request)
+            if response.status_code >= 500:
+                transaction.set_rollback(True)
+        return response

@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "helpdesk.middleware.DatabaseUnavailableMiddleware",
+    "helpdesk.middleware.AtomicWritesMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "helpdesk.middleware.ViewerTimezoneMiddleware",
     # Last, as django-axes asks: it turns a locked-out log-in into a 429 page.
