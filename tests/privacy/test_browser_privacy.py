@@ -102,6 +102,9 @@ def test_a_manager_reads_that_an_agent_opened_a_ticket(new_page, live_server):
     log_in(manager, "max")
     manager.get_by_role("link", name="Audit log").click()
     expect(manager).to_have_url(re.compile(r"/manager/audit/$"))
+    # htmx wires the filters up once the page has loaded; a change before that is a plain
+    # change nobody listens to (CI saw it once)
+    manager.wait_for_load_state("load")
     table = manager.locator("#audit-table")
     expect(table).to_contain_text("Alice Martin")
     expect(table).to_contain_text(f"#{world.open_ticket.pk}")
