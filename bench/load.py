@@ -40,12 +40,10 @@ import json
 import os
 import random
 import secrets
-import signal
 import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -57,6 +55,7 @@ sys.path.insert(0, str(ROOT))
 import aiohttp  # noqa: E402
 
 from bench.queue_page import django_setup, ensure_database, log, seed  # noqa: E402
+from scripts._faults import Processes, free_port  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/helpdesk_load"
 TARGETS = {"rps": 300.0, "p99_ms": 250.0}
@@ -116,12 +115,6 @@ ANSWER_ACTIONS = [
 
 
 # --- set-up -----------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def prepare(*, url: str, n: int, reseed: bool) -> dict:
@@ -190,52 +183,20 @@ def prepare(*, url: str, n: int, reseed: bool) -> dict:
     }
 
 
-class Processes:
-    """The servers of the run; stopped (process groups, TERM then KILL) whatever happens."""
-
-    def __init__(self) -> None:
-        self.procs: dict[str, subprocess.Popen] = {}
-        self.tmp = Path(tempfile.mkdtemp(prefix="helpdesk-load-"))
-
-    def start(self, name: str, argv: list[str], env: dict) -> subprocess.Popen:
-        out = open(self.tmp / f"{name}.log", "wb")  # noqa: SIM115 (closed with the process)
-        proc = subprocess.Popen(
-            argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        self.procs[name] = proc
-        return proc
-
-    def cpu_seconds(self) -> dict[str, float]:
-        """User + system CPU of each process group (children included), from /proc."""
-        tick = os.sysconf("SC_CLK_TCK")
-        totals = {}
-        for name, proc in self.procs.items():
-            seconds = 0.0
-            for stat in Path("/proc").glob("[0-9]*/stat"):
-                try:
-                    fields = stat.read_text().rsplit(")", 1)[1].split()
-                except OSError:
-                    continue
-                if int(fields[2]) == proc.pid:  # process group id
-                    seconds += (int(fields[11]) + int(fields[12])) / tick
-            totals[name] = round(seconds, 1)
-        return totals
-
-    def stop(self) -> None:
-        for proc in self.procs.values():
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 20
-        for proc in self.procs.values():
-            try:
-                proc.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-
-    def log_tail(self, name: str, lines: int = 30) -> str:
-        path = self.tmp / f"{name}.log"
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+def group_cpu_seconds(procs: Processes) -> dict[str, float]:
+    """User + system CPU of each started process group (children included), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    totals = {name: 0.0 for name in procs.procs}
+    groups = {proc.pid: name for name, proc in procs.procs.items()}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        name = groups.get(int(fields[2]))  # the process group id
+        if name is not None:
+            totals[name] += (int(fields[11]) + int(fields[12])) / tick
+    return {name: round(seconds, 1) for name, seconds in totals.items()}
 
 
 def postgres_cpu_seconds(url: str) -> float:
@@ -285,7 +246,7 @@ def start_servers(procs: Processes, *, url: str, web_workers: int, port: int) ->
         "WEB_CONCURRENCY": str(web_workers),
         "BIND": f"127.0.0.1:{port}",
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "EMAIL_FILE_PATH": str(procs.tmp / "mail"),
+        "EMAIL_FILE_PATH": str(procs.dir / "mail"),
         "Q_WORKERS": "1",
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
@@ -707,7 +668,7 @@ def run(args: argparse.Namespace, *, url: str, during=None) -> dict:
     world = prepare(url=url, n=args.n, reseed=args.reseed)
     run_id = secrets.token_hex(3)
     port = free_port()
-    procs = Processes()
+    procs = Processes("helpdesk-load-")
     tally = Tally()
     result: dict = {"run_id": run_id}
     try:
@@ -725,7 +686,7 @@ def run(args: argparse.Namespace, *, url: str, during=None) -> dict:
 
         def cpu_snapshot() -> dict[str, float]:
             return {
-                **procs.cpu_seconds(),
+                **group_cpu_seconds(procs),
                 "postgres": postgres_cpu_seconds(url),
                 "load_generator": time.process_time(),
             }
@@ -765,7 +726,7 @@ def run(args: argparse.Namespace, *, url: str, during=None) -> dict:
         result["web_pids_after"] = web_worker_pids(procs)
         result["worker_alive"] = procs.procs["worker"].poll() is None
     finally:
-        procs.stop()
+        procs.stop_all(grace=20)  # gunicorn finishes its requests
         result["web_log_tail"] = procs.log_tail("web", 15)
     from django.db import connection
 

@@ -34,6 +34,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _faults import free_port  # noqa: E402
+
 from bench import load  # noqa: E402
 
 RECOVERY_GRACE_SECONDS = 5.0
@@ -54,7 +56,7 @@ class PrivatePostgres:
         self.bin = postgres_bin()
         self.dir = Path(tempfile.mkdtemp(prefix="helpdesk-fault-pg-"))
         self.data = self.dir / "data"
-        self.port = load.free_port()
+        self.port = free_port()
         self.as_postgres = os.geteuid() == 0
         if self.as_postgres:
             shutil.chown(self.dir, "postgres", "postgres")
