@@ -1,6 +1,9 @@
 import zoneinfo
 
+from django.db import transaction
 from django.utils import timezone
+
+from helpdesk.errors import database_unavailable, is_database_unavailable
 
 TZ_COOKIE = "tz"
 
@@ -57,8 +60,6 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        from helpdesk.errors import database_unavailable, is_database_unavailable
-
         if is_database_unavailable(exception):
             return database_unavailable(request, exception)
         return None
@@ -82,8 +83,6 @@ class AtomicWritesMiddleware:
     def __call__(self, request):
         if request.method not in self.UNSAFE:
             return self.get_response(request)
-        from django.db import transaction
-
         with transaction.atomic():
             response = self.get_response(request)
             if response.status_code >= 500:

@@ -23,11 +23,13 @@ CLOCK_API_FIELDS = [
     *("ticket_id", "metric", "state", "breached", "started_at", "due_at", "warn_at"),
     *("stopped_at", "breached_at"),
 ]
-TICKET_ROW_FIELDS = [
+# A ticket's own columns the API renders, then those of its queue, product and requester.
+TICKET_OWN_FIELDS = [
     *("id", "kind", "subject", "body", "status", "priority", "requester_id", "assignee_id"),
     *("created_at", "updated_at", "moderation", "outcome", "rating", "target_url", "reason"),
-    *("channel", "queue__slug", "product__sku", "requester__username"),
+    "channel",
 ]
+TICKET_ROW_FIELDS = [*TICKET_OWN_FIELDS, "queue__slug", "product__sku", "requester__username"]
 
 
 def ticket_rows_for_api(queryset: QuerySet[Ticket]) -> QuerySet:

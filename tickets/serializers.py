@@ -20,6 +20,7 @@ from rest_framework import serializers
 from helpdesk.models import User
 
 from .models import BODY_MAX, SUBJECT_MAX, Message, Queue, Ticket
+from .selectors import TICKET_OWN_FIELDS
 
 MAX_ID = 2**63 - 1  # PostgreSQL bigint; larger ids cannot exist
 UNSTORABLE_MESSAGE = "Null characters and unpaired surrogates are not allowed."
@@ -213,8 +214,8 @@ class TicketSerializer(serializers.ModelSerializer):
     requester_username = serializers.CharField(source="requester.username", read_only=True)
     # "" for tickets that are not reports: a plain string, not format "uri".
     target_url = serializers.CharField(read_only=True)
-    # The ticket's SLA clocks, every cycle, oldest first (from the prefetch on lists). A
-    # declared field: one clock serializer for the whole page, not one built per ticket.
+    # The ticket's SLA clocks, every cycle, oldest first. Declared for the schema;
+    # to_representation below renders it.
     sla = ClockSerializer(source="clocks", many=True, read_only=True)
 
     class Meta:
@@ -258,13 +259,6 @@ def ticket_row(ticket: Ticket) -> dict[str, Any]:
         "product__sku": ticket.product.sku if ticket.product_id else None,
         "requester__username": ticket.requester.username,
     }
-
-
-TICKET_OWN_FIELDS = [
-    *("id", "kind", "subject", "body", "status", "priority", "requester_id", "assignee_id"),
-    *("created_at", "updated_at", "moderation", "outcome", "rating", "target_url", "reason"),
-    "channel",
-]
 
 
 def ticket_data(row: Mapping[str, Any], clocks: Iterable[Mapping[str, Any]], zone: tzinfo):

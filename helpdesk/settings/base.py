@@ -202,14 +202,25 @@ Q_CLUSTER = {
 }
 
 
+def redis_fail_fast() -> dict:
+    """Connection options for every Redis client of ours (the broker, the cache): a stopped
+    or unreachable Redis must cost a web request a second or two, not the minutes of an
+    unbounded connect and redis-py's ten retries. The socket timeout stays above the one
+    second the worker's BLPOP waits."""
+    from redis.backoff import ExponentialBackoff
+    from redis.retry import Retry
+
+    return {
+        "socket_connect_timeout": 1,
+        "socket_timeout": 3,
+        "retry": Retry(ExponentialBackoff(cap=0.2, base=0.05), 1),
+    }
+
+
 def q_cluster_redis(url: str) -> dict:
     """django-q2's Redis connection (keyword arguments of redis.Redis) from REDIS_URL, failing
-    fast: a stopped or unreachable Redis must cost a web request a second or two, not the
-    minutes of an unbounded connect and redis-py's ten retries. The socket timeout stays
-    above the one second the worker's BLPOP waits."""
-    from redis.backoff import ExponentialBackoff
+    fast."""
     from redis.connection import SSLConnection, UnixDomainSocketConnection, parse_url
-    from redis.retry import Retry
 
     options = parse_url(url)
     connection_class = options.pop("connection_class", None)
@@ -217,12 +228,7 @@ def q_cluster_redis(url: str) -> dict:
         options["ssl"] = True
     elif connection_class is UnixDomainSocketConnection:
         options["unix_socket_path"] = options.pop("path")
-    return {
-        **options,
-        "socket_connect_timeout": 1,
-        "socket_timeout": 3,
-        "retry": Retry(ExponentialBackoff(cap=0.2, base=0.05), 1),
-    }
+    return {**options, **redis_fail_fast()}
 
 
 if REDIS_URL:
@@ -261,13 +267,9 @@ CACHES = {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "helpdesk",
-            # Fail fast, as the broker does (q_cluster_redis): the throttle and the dashboard
-            # go on without the cache rather than hold a request while Redis does not answer.
-            "OPTIONS": {
-                key: value
-                for key, value in q_cluster_redis(REDIS_URL).items()
-                if key in ("socket_connect_timeout", "socket_timeout", "retry")
-            },
+            # Fail fast, as the broker does: the throttle and the dashboard go on without the
+            # cache rather than hold a request while Redis does not answer.
+            "OPTIONS": redis_fail_fast(),
         }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
