@@ -8,6 +8,7 @@ from math import ceil
 
 from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCacheClient
+from django_filters.rest_framework import DjangoFilterBackend
 from redis.exceptions import RedisError
 from rest_framework.exceptions import Throttled
 from rest_framework.settings import api_settings
@@ -99,7 +100,7 @@ class RoleRateThrottle(BaseThrottle):
             # One round trip, atomic: create the window's counter with its expiry if it is
             # new, then count (Django's add() then incr() cost three: add, exists, incr).
             full_key = self.cache.make_and_validate_key(key)
-            pipe = redis_cache.get_client(full_key, write=True).pipeline(transaction=True)
+            pipe = redis_client(redis_cache).pipeline(transaction=True)
             pipe.set(full_key, 0, ex=timeout, nx=True)
             pipe.incr(full_key)
             return pipe.execute()[1]
@@ -113,6 +114,34 @@ class RoleRateThrottle(BaseThrottle):
 
     def wait(self) -> float | None:
         return self.retry_after
+
+
+_redis_clients: dict[int, tuple] = {}
+
+
+def redis_client(redis_cache: RedisCacheClient):
+    """The cache's Redis client for writes, made once per connection pool: Django's
+    `get_client()` builds a new client (and its table of ~170 response callbacks) on every
+    call, which costs more than the round trip itself."""
+    pool = redis_cache._get_connection_pool(write=True)
+    entry = _redis_clients.get(id(pool))
+    if entry is None or entry[0] is not pool:
+        entry = _redis_clients[id(pool)] = (pool, redis_cache._client(connection_pool=pool))
+    return entry[1]
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend, which leaves a list alone without building its filter form
+    when the query string names none of its filters (a plain list: the same rows, and about a
+    fifth of the request's time saved)."""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None and request.query_params.keys().isdisjoint(
+            filterset_class.base_filters
+        ):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
 
 
 PERIOD_NAMES = {1: "second", 60: "minute", 3600: "hour", 86400: "day"}

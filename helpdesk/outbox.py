@@ -30,8 +30,9 @@ from functools import partial
 from django.db import transaction
 from django.db.models import F, Subquery
 from django.utils import timezone
+from django_q.brokers import Broker, get_broker
 from django_q.conf import Conf
-from django_q.tasks import async_task
+from django_q.tasks import async_task as q2_async_task
 
 from .models import OutboxTask
 
@@ -49,6 +50,24 @@ BREAKER_SECONDS = 30.0
 ERROR_MAX = 2000
 
 _broker_down_until = 0.0
+
+
+_brokers: dict[tuple, Broker] = {}
+
+
+def process_broker() -> Broker:
+    """One broker, so one Redis connection pool, per process and broker configuration:
+    django-q2's `async_task` otherwise builds a new client and opens a new connection for
+    every task (a TCP handshake per write request)."""
+    key = (Conf.BROKER_CLASS, Conf.ORM, str(Conf.REDIS), Conf.DJANGO_REDIS, Conf.CLUSTER_NAME)
+    broker = _brokers.get(key)
+    if broker is None:
+        broker = _brokers[key] = get_broker()
+    return broker
+
+
+def async_task(func: str, *args) -> str:
+    return q2_async_task(func, *args, broker=process_broker())
 
 
 def outbox_breaker_reset() -> None:

@@ -56,6 +56,9 @@ class StrictBooleanFilter(filters.Filter):
         super().__init__(*args, **kwargs)
 
 
+_FORM_CLASSES: dict[type, type] = {}
+
+
 class TicketFilter(filters.FilterSet):
     kind = filters.ChoiceFilter(choices=Ticket.Kind.choices)
     status = filters.ChoiceFilter(choices=Ticket.Status.choices)
@@ -80,6 +83,14 @@ class TicketFilter(filters.FilterSet):
     class Meta:
         model = Ticket
         fields = ["kind", "status", "queue", "assignee", "breached", "moderation"]
+
+    def get_form_class(self):
+        """django-filter makes a new form class for every request; these filters' fields
+        never change, so one class serves them all (each form still copies its fields)."""
+        form_class = _FORM_CLASSES.get(type(self))
+        if form_class is None:
+            form_class = _FORM_CLASSES[type(self)] = super().get_form_class()
+        return form_class
 
     def apply_breached(self, queryset, name, value):
         return filter_breached(queryset, value)
