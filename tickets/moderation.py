@@ -65,7 +65,7 @@ def _content_create(*, kind: str, author: User, product: Product, now: datetime,
         updated_at=now,
         **fields,
     )
-    sla.sla_ticket_created(facts=ticket_facts(ticket), now=now)
+    sla.sla_ticket_created(facts=ticket_facts(ticket), now=now, new_ticket=True)
     ticket_sla_due_refresh(ticket_ids=[ticket.pk])
     ticket.refresh_from_db(fields=["sla_due_at"])
     return ticket

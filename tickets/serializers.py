@@ -247,7 +247,8 @@ class TicketSerializer(serializers.ModelSerializer):
     def to_representation(self, ticket: Ticket) -> dict:
         """The declared fields' output, written out (see ClockSerializer.to_representation);
         tests/tickets/test_serializers.py holds it equal to DRF's own rendering."""
-        clocks = [c.__dict__ for c in ticket.clocks.all()]
+        started = getattr(ticket, "started_clocks", None)  # a ticket just created
+        clocks = [c.__dict__ for c in (ticket.clocks.all() if started is None else started)]
         return ticket_data(ticket_row(ticket), clocks, timezone.get_current_timezone())
 
 

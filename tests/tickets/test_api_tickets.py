@@ -839,3 +839,25 @@ def test_message_list_query_count_is_fixed(
         response = client.get(f"/api/v1/tickets/{ticket.pk}/messages/", {"page_size": 100})
 
     assert len(response.json()["results"]) == min(rows, 100)
+
+
+# the ticket, the SLA policies, its clocks, its due time; the request's transaction and the
+# service's savepoint (savepoints here: the test is a transaction) add 4; nothing read back
+TICKET_CREATE_QUERIES = 8
+
+
+@pytest.mark.django_db
+def test_creating_a_ticket_reads_nothing_back(api_client, customer, django_assert_num_queries):
+    client = api_client(customer)
+
+    with django_assert_num_queries(TICKET_CREATE_QUERIES):
+        created = client.post("/api/v1/tickets/", {"subject": "Kettle", "body": "It leaks."})
+
+    assert created.status_code == 201
+    shown = client.get(f"/api/v1/tickets/{created.json()['id']}/").json()
+    assert created.json() == shown
+    assert [c["metric"] for c in created.json()["sla"]] == [
+        "first_response",
+        "answer",
+        "resolution",
+    ]
