@@ -9,8 +9,10 @@ from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dates import MONTHS_3
-from django.utils.html import escape, format_html, linebreaks, urlize
+from django.utils.formats import localize
+from django.utils.html import conditional_escape, escape, format_html, linebreaks, urlize
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import template_localtime
 
 from sla.display import humanize_duration
 from tickets.models import Ticket
@@ -213,3 +215,25 @@ def queue_rows(page) -> SafeString:
             )
         )
     return mark_safe("".join(rows))
+
+
+@register.simple_tag
+def dash_rows(table) -> SafeString:
+    """A dashboard table's body rows (the shown cells, else the raw ones), written out as
+    `{{ cell }}` renders them: the template loop's tags per cell cost a third of the
+    dashboard's time. tests/escalation/test_dash_rows.py holds it equal to that loop."""
+    lines = []
+    for row in table.shown or table.rows:
+        cells = []
+        for index, value in enumerate(row):
+            if value is None:
+                text = "—"
+            elif value is True:
+                text = "yes"
+            elif value is False:
+                text = "no"
+            else:
+                text = conditional_escape(localize(template_localtime(value)))
+            cells.append(f"<td>{text}</td>" if index == 0 else f'<td class="num">{text}</td>')
+        lines.append(f"<tr>{''.join(cells)}</tr>")
+    return mark_safe("\n".join(lines))
