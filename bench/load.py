@@ -23,7 +23,9 @@ constant_throughput: it waits what is left of 1/rate after each response, and ne
 when the server is slower than that); `--max` removes the pacing to find the ceiling.
 
 Printed: one JSON line per operation (count, per second, p50/p95/p99 ms, failures), then one
-summary line with the totals, the CPU seconds each process used, and the verdict of the
+summary line with the totals, how fast the machine ran Python just before
+(`python_speed_calls_per_second`: the machines here have differed by more than 2x), the CPU
+seconds each process used, and the verdict of the
 checks made afterwards through the ORM: every 201 has its row (tickets by id and subject,
 messages by id and body), the number of rows the run wrote equals the number of 201s (none
 more, none less), every ticket the run opened has its first response, answer and resolution
@@ -47,6 +49,7 @@ import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -181,6 +184,37 @@ def prepare(*, url: str, n: int, reseed: bool) -> dict:
         "questions": {},  # ticket id -> the words of its question (tickets the run opened)
         "tickets_before": Ticket.objects.count(),
     }
+
+
+def python_speed(calls: int = 40_000) -> int:
+    """`add_business_time` calls a second (bench/business_time.py's workload, shorter): how
+    fast this machine runs Python before the run, so that figures taken on different machines
+    can be compared (the same code has measured 180,000 and 440,000 here)."""
+    from sla.business_time import add_business_time
+    from sla.calendars import BusinessCalendar, parse_hours
+
+    weekdays = ("mon", "tue", "wed", "thu", "fri")
+    calendar = BusinessCalendar(
+        timezone="Europe/Bucharest",
+        weekly_hours=parse_hours({day: [["09:00", "17:00"]] for day in weekdays}),
+        country="RO",
+    )
+    rng = random.Random(20260301)
+    first = datetime(2026, 1, 1, tzinfo=UTC)
+    calls_made = [
+        (
+            first + timedelta(minutes=rng.randrange(1_500_000)),
+            timedelta(minutes=rng.randint(1, 7200)),
+        )
+        for _ in range(calls)
+    ]
+    rates = []
+    for _ in range(3):
+        began = time.perf_counter()
+        for start, target in calls_made:
+            add_business_time(calendar, start, target)
+        rates.append(calls / (time.perf_counter() - began))
+    return round(statistics.median(rates))
 
 
 def group_cpu_seconds(procs: Processes) -> dict[str, float]:
@@ -670,7 +704,7 @@ def run(args: argparse.Namespace, *, url: str, during=None) -> dict:
     port = free_port()
     procs = Processes("helpdesk-load-")
     tally = Tally()
-    result: dict = {"run_id": run_id}
+    result: dict = {"run_id": run_id, "python_speed": python_speed()}
     try:
         start_servers(procs, url=url, web_workers=args.web_workers, port=port)
         log(
@@ -789,6 +823,7 @@ def main(argv: list[str] | None = None) -> int:
                 "wall_seconds": result["wall_seconds"],
                 "web_workers": args.web_workers,
                 "tickets_in_database": args.n,
+                "python_speed_calls_per_second": result["python_speed"],
                 **summary,
                 "lost_writes": result["lost_writes"],
                 "unaccounted_rows": result["unaccounted_rows"],
