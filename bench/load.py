@@ -120,13 +120,30 @@ ANSWER_ACTIONS = [
 # --- set-up -----------------------------------------------------------------------------------
 
 
-def prepare(*, url: str, n: int, reseed: bool) -> dict:
-    """Migrate, seed when needed, and make the run's identities: tokens and sessions."""
+def api_token(user) -> str:
+    """The user's API token, made if they have none."""
+    from rest_framework.authtoken.models import Token
+
+    return Token.objects.get_or_create(user=user)[0].key
+
+
+def login_session(user) -> str:
+    """The key of a new session in which the user is logged in, as the log-in form makes it."""
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
+
+    store = SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    return store.session_key
+
+
+def prepare(*, url: str, n: int, reseed: bool) -> dict:
+    """Migrate, seed when needed, and make the run's identities: tokens and sessions."""
     from django.core.management import call_command
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
 
     from helpdesk.models import User
     from tickets.models import Ticket
@@ -151,17 +168,6 @@ def prepare(*, url: str, n: int, reseed: bool) -> dict:
         User.objects.filter(username__startswith="bench-customer-").order_by("pk")[:400]
     )
 
-    def token(user) -> str:
-        return Token.objects.get_or_create(user=user)[0].key
-
-    def session(user) -> str:
-        store = SessionStore()
-        store[SESSION_KEY] = str(user.pk)
-        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        store.create()
-        return store.session_key
-
     own = defaultdict(list)
     for pk, requester in (
         Ticket.objects.filter(
@@ -177,9 +183,9 @@ def prepare(*, url: str, n: int, reseed: bool) -> dict:
         .values_list("pk", flat=True)[:3000]
     )
     return {
-        "customers": [{"token": token(u), "tickets": own[u.pk]} for u in customers],
-        "agents": [{"token": token(u), "session": session(u)} for u in agents],
-        "managers": [{"token": token(u), "session": session(u)} for u in managers],
+        "customers": [{"token": api_token(u), "tickets": own[u.pk]} for u in customers],
+        "agents": [{"token": api_token(u), "session": login_session(u)} for u in agents],
+        "managers": [{"token": api_token(u), "session": login_session(u)} for u in managers],
         "open_ids": open_ids,
         "questions": {},  # ticket id -> the words of its question (tickets the run opened)
         "tickets_before": Ticket.objects.count(),

@@ -26,7 +26,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.load import DEFAULT_URL, MIX, ROLE_SHARE, python_speed  # noqa: E402
+from bench.load import (  # noqa: E402
+    DEFAULT_URL,
+    MIX,
+    ROLE_SHARE,
+    api_token,
+    login_session,
+    python_speed,
+)
 
 PAGES = {"agent_queue_page", "agent_ticket_page", "manager_agent_queue_page"}
 PAGES |= {"manager_dashboard", "manager_dashboard_live"}
@@ -52,10 +59,7 @@ def setup(url: str) -> None:
 
 def operations(rng: random.Random) -> dict:
     """Each operation of the mix as one call of the test client, as bench/load.py makes it."""
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
     from django.test import Client
-    from rest_framework.authtoken.models import Token
 
     from helpdesk.models import User
     from tickets.models import Ticket
@@ -67,16 +71,11 @@ def operations(rng: random.Random) -> dict:
     )
 
     def token(user) -> dict:
-        return {"HTTP_AUTHORIZATION": f"Token {Token.objects.get_or_create(user=user)[0].key}"}
+        return {"HTTP_AUTHORIZATION": f"Token {api_token(user)}"}
 
     def browser(user) -> Client:
-        store = SessionStore()
-        store[SESSION_KEY] = str(user.pk)
-        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        store.create()
         client = Client(HTTP_X_FORWARDED_PROTO="https")
-        client.cookies["sessionid"] = store.session_key
+        client.cookies["sessionid"] = login_session(user)
         return client
 
     api = Client(HTTP_X_FORWARDED_PROTO="https", HTTP_ACCEPT="application/json")
